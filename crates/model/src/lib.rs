@@ -1,0 +1,337 @@
+//! The results of a scan, as every writer and the Python package see them.
+//!
+//! The engine fills these values; the output crate turns them into Nmap's
+//! normal, XML and grepable formats and into JSON. Nothing here does I/O.
+
+mod reason;
+mod state;
+
+pub use reason::Reason;
+pub use state::{HostState, PortState};
+
+use serde::Serialize;
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime};
+
+/// Version of Nmap whose formats and semantics nmaps reproduces.
+pub const NMAP_COMPAT_VERSION: &str = "7.93";
+/// nmaps's own version.
+pub const NMAPS_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A transport (or `ip` for protocol scans).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Tcp,
+    Udp,
+    Sctp,
+    Ip,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::Sctp => "sctp",
+            Self::Ip => "ip",
+        }
+    }
+}
+
+/// The scan technique, named as in `<scaninfo type=…>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanType {
+    Syn,
+    Ack,
+    Bounce,
+    Connect,
+    Null,
+    Xmas,
+    Window,
+    Maimon,
+    Fin,
+    Udp,
+    SctpInit,
+    SctpCookieEcho,
+    IpProto,
+}
+
+impl ScanType {
+    /// Name used in `<scaninfo type>`.
+    pub fn xml_name(self) -> &'static str {
+        match self {
+            Self::Syn => "syn",
+            Self::Ack => "ack",
+            Self::Bounce => "bounce",
+            Self::Connect => "connect",
+            Self::Null => "null",
+            Self::Xmas => "xmas",
+            Self::Window => "window",
+            Self::Maimon => "maimon",
+            Self::Fin => "fin",
+            Self::Udp => "udp",
+            Self::SctpInit => "sctpinit",
+            Self::SctpCookieEcho => "sctpcookieecho",
+            Self::IpProto => "ipproto",
+        }
+    }
+    /// Protocol whose ports this technique scans.
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Self::Udp => Protocol::Udp,
+            Self::SctpInit | Self::SctpCookieEcho => Protocol::Sctp,
+            Self::IpProto => Protocol::Ip,
+            _ => Protocol::Tcp,
+        }
+    }
+    /// Task name shown in "Initiating … Scan" lines and `<taskbegin>`.
+    pub fn task_name(self) -> &'static str {
+        match self {
+            Self::Syn => "SYN Stealth Scan",
+            Self::Ack => "ACK Scan",
+            Self::Bounce => "Bounce Scan",
+            Self::Connect => "Connect Scan",
+            Self::Null => "NULL Scan",
+            Self::Xmas => "XMAS Scan",
+            Self::Window => "Window Scan",
+            Self::Maimon => "Maimon Scan",
+            Self::Fin => "FIN Scan",
+            Self::Udp => "UDP Scan",
+            Self::SctpInit => "SCTP INIT Scan",
+            Self::SctpCookieEcho => "SCTP COOKIE-ECHO Scan",
+            Self::IpProto => "IPProto Scan",
+        }
+    }
+}
+
+/// One `<scaninfo>`: a technique and the ports it covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScanInfo {
+    pub scan_type: ScanType,
+    pub protocol: Protocol,
+    /// Ports in ascending order.
+    pub ports: Vec<u16>,
+}
+
+/// What the writers need to know before the first host.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// The command line as given (argv, program name first).
+    pub args: Vec<String>,
+    pub start: SystemTime,
+    pub scan_info: Vec<ScanInfo>,
+    pub verbose: u8,
+    pub debugging: u8,
+    /// Add the REASON column and "received X" (`--reason`).
+    pub reason: bool,
+    /// Only show open-ish ports (`--open`).
+    pub open_only: bool,
+    /// `-sL`: hosts are listed, not scanned.
+    pub list_scan: bool,
+    /// `-sn`: no port scan.
+    pub ping_only: bool,
+    /// `<?xml-stylesheet?>` href, `None` for `--no-stylesheet`.
+    pub stylesheet: Option<String>,
+}
+
+/// How a host name became known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HostnameKind {
+    /// The name the user typed.
+    User,
+    /// From a reverse (PTR) lookup.
+    #[serde(rename = "PTR")]
+    Ptr,
+}
+
+impl HostnameKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Ptr => "PTR",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Hostname {
+    pub name: String,
+    pub kind: HostnameKind,
+}
+
+/// `<status>` of a host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct HostStatus {
+    pub state: HostState,
+    pub reason: Reason,
+    pub reason_ttl: u8,
+}
+
+/// How a service name was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ServiceMethod {
+    /// Looked up in the services table by port number.
+    Table,
+    /// Found by probing (`-sV`).
+    Probed,
+}
+
+/// `<service>` of a port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Service {
+    pub name: String,
+    pub method: ServiceMethod,
+    /// 0–10; 3 for a table guess.
+    pub conf: u8,
+}
+
+/// One scanned port and what was learnt about it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Port {
+    pub protocol: Protocol,
+    pub number: u16,
+    pub state: PortState,
+    pub reason: Reason,
+    pub reason_ttl: u8,
+    pub service: Option<Service>,
+}
+
+/// Round-trip timing of a host, in microseconds, as in `<times>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Times {
+    pub srtt: u64,
+    pub rttvar: u64,
+    pub timeout: u64,
+}
+
+/// Everything known about one target.
+#[derive(Debug, Clone, Serialize)]
+pub struct Host {
+    pub addr: IpAddr,
+    pub status: HostStatus,
+    /// User-given name first (if any), then PTR names.
+    pub hostnames: Vec<Hostname>,
+    /// Other addresses the user's name resolved to, which were not scanned.
+    pub other_addrs: Vec<IpAddr>,
+    /// Every scanned port, sorted by protocol then number.
+    pub ports: Vec<Port>,
+    pub start: Option<SystemTime>,
+    pub end: Option<SystemTime>,
+    pub times: Option<Times>,
+    /// Latency shown in "Host is up (…s latency)".
+    pub latency: Option<Duration>,
+    /// `--host-timeout` expired: no port results are reported.
+    pub timed_out: bool,
+}
+
+impl Host {
+    /// A host about which nothing is known yet.
+    pub fn new(addr: IpAddr) -> Self {
+        Self {
+            addr,
+            status: HostStatus {
+                state: HostState::Unknown,
+                reason: Reason::UnknownResponse,
+                reason_ttl: 0,
+            },
+            hostnames: Vec::new(),
+            other_addrs: Vec::new(),
+            ports: Vec::new(),
+            start: None,
+            end: None,
+            times: None,
+            latency: None,
+            timed_out: false,
+        }
+    }
+
+    /// The user-given name, if the target was a name.
+    pub fn user_name(&self) -> Option<&str> {
+        self.hostnames
+            .iter()
+            .find(|h| h.kind == HostnameKind::User)
+            .map(|h| h.name.as_str())
+    }
+
+    /// The first PTR name.
+    pub fn ptr_name(&self) -> Option<&str> {
+        self.hostnames
+            .iter()
+            .find(|h| h.kind == HostnameKind::Ptr)
+            .map(|h| h.name.as_str())
+    }
+
+    /// The name shown in "Nmap scan report for NAME (IP)": the user's name, else the PTR.
+    pub fn display_name(&self) -> Option<&str> {
+        self.user_name().or_else(|| self.ptr_name())
+    }
+
+    pub fn is_up(&self) -> bool {
+        self.status.state == HostState::Up
+    }
+}
+
+/// Whether the run ended normally.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Exit {
+    Success,
+    Error(String),
+}
+
+/// Totals written after the last host.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunStats {
+    pub end: SystemTime,
+    pub elapsed: Duration,
+    pub hosts_up: usize,
+    pub hosts_down: usize,
+    pub hosts_total: usize,
+    pub exit: Exit,
+}
+
+/// Compress a sorted port list into Nmap's range form: `1,3-4,6`.
+pub fn range_list(ports: &[u16]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < ports.len() {
+        let start = ports[i];
+        let mut end = start;
+        while i + 1 < ports.len() && ports[i + 1] == end.wrapping_add(1) && ports[i + 1] > end {
+            i += 1;
+            end = ports[i];
+        }
+        if !out.is_empty() {
+            out.push(',');
+        }
+        if start == end {
+            out.push_str(&start.to_string());
+        } else {
+            out.push_str(&format!("{start}-{end}"));
+        }
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_list_compresses_runs() {
+        let cases: &[(&[u16], &str)] = &[
+            (&[], ""),
+            (&[1], "1"),
+            (&[1, 3, 4, 6, 7, 9], "1,3-4,6-7,9"),
+            (&[65534, 65535], "65534-65535"),
+            (&[0, 1, 2], "0-2"),
+        ];
+        for (ports, want) in cases {
+            assert_eq!(range_list(ports), *want);
+        }
+    }
+}
