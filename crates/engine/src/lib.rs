@@ -1,1 +1,426 @@
-//! nmaps-engine
+//! The scan engine: host discovery, port scanning, timing and name resolution.
+//!
+//! [`run`] walks the targets in host groups through Nmap's phases —
+//! discovery, reverse DNS, port scan — and hands each finished host to a
+//! [`Sink`]. It never prints; the command line and the Python package decide
+//! what to do with results.
+
+pub mod connect;
+pub mod discovery;
+pub mod dns;
+pub mod progress;
+pub mod timing;
+
+use connect::{Connector, Shared};
+use dns::Dns;
+use nmaps_model::{
+    Host, HostState, HostStatus, Hostname, HostnameKind, Port, Protocol, Reason, Times,
+};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+use timing::Timing;
+use tokio::task::JoinSet;
+
+/// One address to scan, with how the user named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub addr: IpAddr,
+    /// The host name the user gave, if the target was a name.
+    pub user_name: Option<String>,
+    /// Other addresses that name resolved to (reported, not scanned).
+    pub other_addrs: Vec<IpAddr>,
+}
+
+impl Target {
+    pub fn addr(addr: IpAddr) -> Self {
+        Self {
+            addr,
+            user_name: None,
+            other_addrs: Vec::new(),
+        }
+    }
+}
+
+/// What to do with each target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `-sL`: list targets, send nothing to them.
+    List,
+    /// `-sn`: discovery only.
+    PingOnly,
+    /// TCP connect scan of the plan's ports.
+    Connect,
+}
+
+/// How to decide that a host is up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Discovery {
+    /// `-Pn`: every target is up.
+    Skip,
+    /// TCP connect to these ports (80 and 443 by default, or `-PS`).
+    ConnectPing(Vec<u16>),
+}
+
+/// When to look up PTR names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReverseDns {
+    /// `-n`
+    Never,
+    /// The default: hosts found up.
+    UpHosts,
+    /// `-R`: every target.
+    Always,
+}
+
+/// Everything [`run`] needs besides the targets.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub mode: Mode,
+    pub discovery: Discovery,
+    /// TCP ports in the order to probe them.
+    pub ports: Vec<u16>,
+    pub timing: Timing,
+    pub reverse_dns: ReverseDns,
+    /// Raw-socket rights: enables `localhost-response` for own addresses, as Nmap.
+    pub privileged: bool,
+}
+
+/// Something the engine reports while it works (for `-v` lines).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// A phase starts on a group of hosts.
+    TaskBegin {
+        task: &'static str,
+        hosts: Vec<(IpAddr, Option<String>)>,
+        ports: usize,
+    },
+    /// That phase ended.
+    TaskEnd {
+        task: &'static str,
+        elapsed: Duration,
+        hosts: usize,
+        ports: usize,
+    },
+    /// An open port was found (`Discovered open port 22/tcp on 10.0.0.1`).
+    OpenPort {
+        addr: IpAddr,
+        port: u16,
+        protocol: Protocol,
+    },
+}
+
+/// Receives results in target order.
+pub trait Sink: Send {
+    fn host(&mut self, host: Host);
+    fn event(&mut self, _event: Event) {}
+}
+
+/// Totals for the run statistics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub up: usize,
+    pub down: usize,
+    pub total: usize,
+    pub interrupted: bool,
+}
+
+/// Largest group of hosts scanned side by side.
+fn group_size(plan: &Plan) -> usize {
+    let natural = match plan.mode {
+        Mode::Connect => 64,
+        Mode::List | Mode::PingOnly => 4096,
+    };
+    natural.clamp(
+        plan.timing.min_hostgroup.max(1) as usize,
+        plan.timing.max_hostgroup.max(1) as usize,
+    )
+}
+
+/// Scan `targets` according to `plan`, handing every finished host to `sink`.
+pub async fn run<C: Connector>(
+    plan: &Plan,
+    targets: &mut dyn Iterator<Item = Target>,
+    dns: &Dns,
+    connector: Arc<C>,
+    shared: &Shared,
+    sink: &mut dyn Sink,
+) -> Summary {
+    let mut summary = Summary::default();
+    let group_len = group_size(plan);
+    let plan = Arc::new(plan.clone());
+    loop {
+        if *shared.cancel.borrow() {
+            summary.interrupted = true;
+            break;
+        }
+        let group: Vec<Target> = targets.take(group_len).collect();
+        if group.is_empty() {
+            break;
+        }
+        summary.total += group.len();
+        let interrupted =
+            run_group(&plan, group, dns, &connector, shared, sink, &mut summary).await;
+        if interrupted {
+            summary.interrupted = true;
+            break;
+        }
+    }
+    summary
+}
+
+/// One host group through every phase. Returns `true` if interrupted.
+async fn run_group<C: Connector>(
+    plan: &Arc<Plan>,
+    group: Vec<Target>,
+    dns: &Dns,
+    connector: &Arc<C>,
+    shared: &Shared,
+    sink: &mut dyn Sink,
+    summary: &mut Summary,
+) -> bool {
+    let mut hosts: Vec<Host> = group.iter().map(new_host).collect();
+    let mut cancel = shared.cancel.clone();
+
+    // Phase 1: discovery.
+    let mut ping_rtt: Vec<Option<Duration>> = vec![None; hosts.len()];
+    match (&plan.mode, &plan.discovery) {
+        (Mode::List, _) => {}
+        (_, Discovery::Skip) => {
+            for h in &mut hosts {
+                h.status = status(HostState::Up, Reason::UserSet);
+            }
+        }
+        (_, Discovery::ConnectPing(ports)) => {
+            let begin = tokio::time::Instant::now();
+            sink.event(Event::TaskBegin {
+                task: "Ping Scan",
+                hosts: hosts.iter().map(|h| (h.addr, None)).collect(),
+                ports: ports.len(),
+            });
+            let mut set = JoinSet::new();
+            for (i, h) in hosts.iter().enumerate() {
+                let (addr, plan, conn, shared2, ports) = (
+                    h.addr,
+                    plan.clone(),
+                    connector.clone(),
+                    shared.clone(),
+                    ports.clone(),
+                );
+                set.spawn(async move {
+                    if plan.privileged
+                        && discovery::is_local_address(addr)
+                        && !addr.is_unspecified()
+                    {
+                        return (
+                            i,
+                            discovery::PingResult {
+                                up: true,
+                                reason: Reason::LocalhostResponse,
+                                rtt: None,
+                            },
+                        );
+                    }
+                    (
+                        i,
+                        discovery::connect_ping(addr, &ports, &plan.timing, conn, &shared2).await,
+                    )
+                });
+            }
+            loop {
+                let next = tokio::select! {
+                    biased;
+                    _ = connect::cancelled(&mut cancel) => { set.abort_all(); return true; }
+                    n = set.join_next() => n,
+                };
+                let Some(res) = next else { break };
+                let Ok((i, r)) = res else { continue };
+                hosts[i].status =
+                    status(if r.up { HostState::Up } else { HostState::Down }, r.reason);
+                ping_rtt[i] = r.rtt;
+            }
+            sink.event(Event::TaskEnd {
+                task: "Ping Scan",
+                elapsed: begin.elapsed(),
+                hosts: hosts.len(),
+                ports: 0,
+            });
+        }
+    }
+
+    // Phase 2: reverse DNS.
+    let wanted: Vec<usize> = (0..hosts.len())
+        .filter(|&i| match plan.reverse_dns {
+            ReverseDns::Never => false,
+            ReverseDns::Always => true,
+            ReverseDns::UpHosts => plan.mode == Mode::List || hosts[i].is_up(),
+        })
+        .collect();
+    if !wanted.is_empty() {
+        let addrs: Vec<IpAddr> = wanted.iter().map(|&i| hosts[i].addr).collect();
+        let names = tokio::select! {
+            biased;
+            _ = connect::cancelled(&mut cancel) => return true,
+            n = dns.reverse_many(&addrs, 64) => n,
+        };
+        for (&i, name) in wanted.iter().zip(names) {
+            if let Some(name) = name {
+                hosts[i].hostnames.push(Hostname {
+                    name,
+                    kind: HostnameKind::Ptr,
+                });
+            }
+        }
+    }
+
+    // Phase 3: port scan.
+    if plan.mode == Mode::Connect {
+        let up: Vec<usize> = (0..hosts.len()).filter(|&i| hosts[i].is_up()).collect();
+        if !up.is_empty() {
+            shared
+                .progress
+                .add_ports((up.len() * plan.ports.len()) as u64);
+            shared.progress.set_active(up.len() as u64);
+            let begin = tokio::time::Instant::now();
+            sink.event(Event::TaskBegin {
+                task: "Connect Scan",
+                hosts: up
+                    .iter()
+                    .map(|&i| (hosts[i].addr, hosts[i].display_name().map(str::to_string)))
+                    .collect(),
+                ports: plan.ports.len(),
+            });
+            let mut set = JoinSet::new();
+            for &i in &up {
+                let (addr, plan, conn, shared2) = (
+                    hosts[i].addr,
+                    plan.clone(),
+                    connector.clone(),
+                    shared.clone(),
+                );
+                hosts[i].start = Some(SystemTime::now());
+                set.spawn(async move {
+                    let r =
+                        connect::scan_host(addr, &plan.ports, &plan.timing, conn, &shared2).await;
+                    (i, r, SystemTime::now())
+                });
+            }
+            let mut finished = vec![false; hosts.len()];
+            let mut interrupted = false;
+            while let Some(res) = set.join_next().await {
+                let Ok((i, scan, end)) = res else { continue };
+                if scan.cancelled {
+                    interrupted = true;
+                    continue;
+                }
+                let h = &mut hosts[i];
+                h.end = Some(end);
+                h.timed_out = scan.timed_out;
+                for &(port, state, _) in &scan.ports {
+                    if state == nmaps_model::PortState::Open {
+                        sink.event(Event::OpenPort {
+                            addr: h.addr,
+                            port,
+                            protocol: Protocol::Tcp,
+                        });
+                    }
+                }
+                h.ports = scan
+                    .ports
+                    .into_iter()
+                    .map(|(number, state, reason)| Port {
+                        protocol: Protocol::Tcp,
+                        number,
+                        state,
+                        reason,
+                        reason_ttl: 0,
+                        service: None,
+                    })
+                    .collect();
+                set_times(h, scan.rtt.srtt(), scan.rtt.rttvar(), scan.rtt.timeout());
+                finished[i] = true;
+            }
+            sink.event(Event::TaskEnd {
+                task: "Connect Scan",
+                elapsed: begin.elapsed(),
+                hosts: up.len(),
+                ports: plan.ports.len() * up.len(),
+            });
+            if interrupted {
+                // Hand over the hosts that completed; the rest are lost with the interruption.
+                for (i, h) in hosts.into_iter().enumerate() {
+                    if finished[i] {
+                        count(summary, &h);
+                        shared.progress.host_done(h.is_up());
+                        sink.host(h);
+                    }
+                }
+                return true;
+            }
+        }
+    }
+
+    for (i, mut h) in hosts.into_iter().enumerate() {
+        if h.times.is_none() && h.is_up() {
+            if let Some(rtt) = ping_rtt[i] {
+                set_times(
+                    &mut h,
+                    Some(rtt),
+                    Duration::from_millis(5),
+                    plan.timing.min_rtt.max(Duration::from_millis(100)),
+                );
+            }
+        }
+        count(summary, &h);
+        shared.progress.host_done(h.is_up());
+        sink.host(h);
+    }
+    false
+}
+
+fn count(summary: &mut Summary, h: &Host) {
+    match h.status.state {
+        HostState::Up => summary.up += 1,
+        HostState::Down => summary.down += 1,
+        _ => {}
+    }
+}
+
+fn new_host(t: &Target) -> Host {
+    let mut h = Host::new(t.addr);
+    if let Some(name) = &t.user_name {
+        h.hostnames.push(Hostname {
+            name: name.clone(),
+            kind: HostnameKind::User,
+        });
+    }
+    h.other_addrs = t.other_addrs.clone();
+    h
+}
+
+fn status(state: HostState, reason: Reason) -> HostStatus {
+    HostStatus {
+        state,
+        reason,
+        reason_ttl: 0,
+    }
+}
+
+fn set_times(h: &mut Host, srtt: Option<Duration>, rttvar: Duration, timeout: Duration) {
+    let Some(srtt) = srtt else { return };
+    h.latency = Some(srtt);
+    h.times = Some(Times {
+        srtt: srtt.as_micros() as u64,
+        rttvar: rttvar.as_micros() as u64,
+        timeout: timeout.as_micros() as u64,
+    });
+}
+
+/// Raise the soft RLIMIT_NOFILE as far as the hard limit allows and return
+/// how many sockets the scan may hold open at once (the limit less a reserve
+/// for output files, DNS and the runtime).
+pub fn socket_budget() -> usize {
+    let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(256);
+    let reserve = 64.min(limit / 4);
+    (limit.saturating_sub(reserve) as usize).clamp(1, 65_536)
+}

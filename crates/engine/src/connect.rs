@@ -1,0 +1,614 @@
+//! TCP connect scan (`-sT`) and connect ping: the scheduler and the real connector.
+//!
+//! The scheduler is generic over a [`Connector`] so tests drive it with a fake
+//! network and tokio's paused clock. One host's ports are scanned by one
+//! [`scan_host`] call; many hosts run side by side and share the file-descriptor
+//! budget (a semaphore) and the global rate pacer.
+
+use crate::progress::Progress;
+use crate::timing::{Pacer, RttEstimator, Timing};
+use nmaps_model::{PortState, Reason};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+/// What one connect attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectOutcome {
+    /// The handshake completed.
+    Open,
+    /// RST: nothing listens.
+    Refused,
+    /// An ICMP error (or the local stack) said the target can't be reached.
+    Unreachable(Reason),
+    /// No answer within the timeout.
+    Timeout,
+    /// The kernel connected the socket to itself (source port = destination
+    /// port on a local address): this says nothing about the target port.
+    SelfConnect,
+    /// Out of local resources (file descriptors, ports): try again later.
+    Resource,
+}
+
+/// Makes connect attempts. The real one is [`TcpConnector`].
+pub trait Connector: Send + Sync + 'static {
+    fn connect(
+        &self,
+        addr: SocketAddr,
+        timeout: Duration,
+    ) -> impl Future<Output = ConnectOutcome> + Send + 'static;
+}
+
+/// Connects with the operating system's TCP stack.
+#[derive(Debug, Clone, Default)]
+pub struct TcpConnector {
+    /// Source address to bind (`-S`).
+    pub source: Option<IpAddr>,
+}
+
+impl Connector for TcpConnector {
+    fn connect(
+        &self,
+        addr: SocketAddr,
+        timeout: Duration,
+    ) -> impl Future<Output = ConnectOutcome> + Send + 'static {
+        let source = self.source;
+        async move {
+            let socket = match new_socket(addr, source) {
+                Ok(s) => s,
+                Err(e) => return classify_error(&e),
+            };
+            match tokio::time::timeout(timeout, socket.connect(addr)).await {
+                Err(_) => ConnectOutcome::Timeout,
+                Ok(Ok(stream)) => {
+                    let local = stream.local_addr().ok();
+                    if local == Some(addr) {
+                        ConnectOutcome::SelfConnect
+                    } else {
+                        // Linger 0 was set: dropping sends RST and leaves no TIME_WAIT.
+                        ConnectOutcome::Open
+                    }
+                }
+                Ok(Err(e)) => classify_error(&e),
+            }
+        }
+    }
+}
+
+fn new_socket(addr: SocketAddr, source: Option<IpAddr>) -> io::Result<tokio::net::TcpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let domain = if addr.is_ipv4() {
+        Domain::IPV4
+    } else {
+        Domain::IPV6
+    };
+    let sock = Socket::new(domain, Type::STREAM.nonblocking(), Some(Protocol::TCP))?;
+    sock.set_linger(Some(Duration::ZERO))?;
+    if let Some(src) = source {
+        sock.bind(&SocketAddr::new(src, 0).into())?;
+    }
+    Ok(tokio::net::TcpSocket::from_std_stream(sock.into()))
+}
+
+/// Map a connect error to Nmap's state reasons (see nmap.md §4.2, `-sT` row).
+fn classify_error(e: &io::Error) -> ConnectOutcome {
+    match e.raw_os_error() {
+        Some(libc::ECONNREFUSED) => ConnectOutcome::Refused,
+        Some(libc::EHOSTUNREACH) => ConnectOutcome::Unreachable(Reason::HostUnreach),
+        Some(libc::ENETUNREACH) => ConnectOutcome::Unreachable(Reason::NetUnreach),
+        Some(libc::EACCES | libc::EPERM) => ConnectOutcome::Unreachable(Reason::AdminProhibited),
+        Some(libc::ENOPROTOOPT) => ConnectOutcome::Unreachable(Reason::ProtoUnreach),
+        Some(libc::ENONET) => ConnectOutcome::Unreachable(Reason::DestUnreach),
+        Some(libc::ETIMEDOUT | libc::EHOSTDOWN) => ConnectOutcome::Timeout,
+        Some(
+            libc::EMFILE
+            | libc::ENFILE
+            | libc::ENOBUFS
+            | libc::ENOMEM
+            | libc::EADDRNOTAVAIL
+            | libc::EAGAIN,
+        ) => ConnectOutcome::Resource,
+        _ => ConnectOutcome::Unreachable(Reason::DestUnreach),
+    }
+}
+
+/// Shared limits for every host being scanned at once.
+#[derive(Debug, Clone)]
+pub struct Shared {
+    /// One permit per socket we may hold open (derived from RLIMIT_NOFILE).
+    pub sockets: Arc<Semaphore>,
+    /// `--max-rate` across the whole scan.
+    pub rate: Option<Arc<Mutex<Pacer>>>,
+    /// Becomes `true` on SIGINT/SIGTERM.
+    pub cancel: watch::Receiver<bool>,
+    pub progress: Arc<Progress>,
+}
+
+impl Shared {
+    pub fn new(socket_budget: usize, timing: &Timing, cancel: watch::Receiver<bool>) -> Self {
+        Self {
+            sockets: Arc::new(Semaphore::new(socket_budget.max(1))),
+            rate: timing
+                .max_rate
+                .map(|r| Arc::new(Mutex::new(Pacer::per_second(r)))),
+            cancel,
+            progress: Arc::new(Progress::default()),
+        }
+    }
+}
+
+/// Result of scanning one host's ports.
+#[derive(Debug, Clone)]
+pub struct HostScan {
+    /// (port, state, reason), in ascending port order; only when completed.
+    pub ports: Vec<(u16, PortState, Reason)>,
+    pub rtt: RttEstimator,
+    pub timed_out: bool,
+    pub cancelled: bool,
+}
+
+/// Congestion window: how many probes to one host may be in flight.
+#[derive(Debug, Clone)]
+struct Window {
+    cwnd: f64,
+    ssthresh: f64,
+    min: f64,
+    max: f64,
+    last_cut: Option<Instant>,
+}
+
+/// Probes in flight per host when nothing limits them. Higher than Nmap's 300:
+/// a connect costs a socket, not a raw packet slot, and loopback or LAN targets
+/// answer in microseconds.
+const DEFAULT_MAX_WINDOW: u32 = 2048;
+
+impl Window {
+    fn new(timing: &Timing) -> Self {
+        let max = f64::from(timing.max_parallelism.unwrap_or(DEFAULT_MAX_WINDOW).max(1));
+        let min = f64::from(timing.min_parallelism.max(1)).min(max);
+        // A --min-rate asks for speed over politeness: start (and stay) wide open.
+        let start = if timing.min_rate.is_some() {
+            max
+        } else {
+            10f64.clamp(min, max)
+        };
+        Self {
+            cwnd: start,
+            ssthresh: 75f64.max(min),
+            min: if timing.min_rate.is_some() { max } else { min },
+            max,
+            last_cut: None,
+        }
+    }
+
+    fn allowed(&self) -> usize {
+        self.cwnd as usize
+    }
+
+    fn on_response(&mut self) {
+        let inc = if self.cwnd < self.ssthresh {
+            1.0
+        } else {
+            1.0 / self.cwnd
+        };
+        self.cwnd = (self.cwnd + inc).min(self.max);
+    }
+
+    /// A probe went unanswered. Cut at most once per timeout period, like TCP
+    /// reacting once per window, so a run of filtered ports does not collapse it.
+    fn on_timeout(&mut self, now: Instant, period: Duration) {
+        if self
+            .last_cut
+            .is_some_and(|t| now.duration_since(t) < period)
+        {
+            return;
+        }
+        self.last_cut = Some(now);
+        self.ssthresh = (self.cwnd / 2.0).max(self.min);
+        self.cwnd = (self.cwnd / 2.0).max(self.min);
+    }
+}
+
+struct Done {
+    idx: usize,
+    tries: u32,
+    self_connects: u32,
+    sent: Instant,
+    outcome: ConnectOutcome,
+}
+
+/// Connect-scan `ports` (already in scan order) on `addr`.
+pub async fn scan_host<C: Connector>(
+    addr: IpAddr,
+    ports: &[u16],
+    timing: &Timing,
+    connector: Arc<C>,
+    shared: &Shared,
+) -> HostScan {
+    let start = Instant::now();
+    let deadline = timing.host_timeout.map(|t| start + t);
+    let mut rtt = RttEstimator::new(timing);
+    let mut window = Window::new(timing);
+    let mut delay = Pacer::new(timing.scan_delay);
+    let mut results: Vec<Option<(PortState, Reason)>> = vec![None; ports.len()];
+    // (index, tries already made, self-connects seen)
+    let mut queue: VecDeque<(usize, u32, u32)> = (0..ports.len()).map(|i| (i, 0, 0)).collect();
+    let mut in_flight: JoinSet<Done> = JoinSet::new();
+    // Highest try number (0-based) that ever got an answer: retransmissions beyond
+    // one more than that are unlikely to help (Nmap's max_successful_tryno).
+    let mut best_answered_try = 0u32;
+    let mut cancel = shared.cancel.clone();
+
+    loop {
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            in_flight.abort_all();
+            return HostScan {
+                ports: Vec::new(),
+                rtt,
+                timed_out: true,
+                cancelled: false,
+            };
+        }
+        if *cancel.borrow() {
+            in_flight.abort_all();
+            return HostScan {
+                ports: Vec::new(),
+                rtt,
+                timed_out: false,
+                cancelled: true,
+            };
+        }
+
+        // Send as many probes as the window, the socket budget and the pacers allow.
+        let mut wake: Option<Instant> = deadline;
+        while in_flight.len() < window.allowed() {
+            let Some(&(idx, tries, selfc)) = queue.front() else {
+                break;
+            };
+            if let Some(t) = delay.wait_until(now) {
+                wake = earliest(wake, t);
+                break;
+            }
+            if let Some(rate) = &shared.rate {
+                let mut rate = rate.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(t) = rate.wait_until(now) {
+                    wake = earliest(wake, t);
+                    break;
+                }
+                rate.taken(now);
+            }
+            let Ok(permit) = shared.sockets.clone().try_acquire_owned() else {
+                // Other hosts hold every socket; poll again shortly.
+                wake = earliest(wake, now + Duration::from_millis(2));
+                break;
+            };
+            queue.pop_front();
+            delay.taken(now);
+            let timeout = rtt.timeout();
+            let target = SocketAddr::new(addr, ports[idx]);
+            let fut = connector.connect(target, timeout);
+            in_flight.spawn(async move {
+                let sent = Instant::now();
+                let outcome = fut.await;
+                drop(permit);
+                Done {
+                    idx,
+                    tries,
+                    self_connects: selfc,
+                    sent,
+                    outcome,
+                }
+            });
+        }
+
+        if in_flight.is_empty() && queue.is_empty() {
+            break;
+        }
+
+        let done = tokio::select! {
+            biased;
+            _ = cancelled(&mut cancel) => continue,
+            d = in_flight.join_next(), if !in_flight.is_empty() => d,
+            _ = sleep_until_opt(wake) => continue,
+        };
+        let Some(Ok(done)) = done else { continue };
+        let now = Instant::now();
+        shared.progress.probe_sent();
+        match done.outcome {
+            ConnectOutcome::Open | ConnectOutcome::Refused | ConnectOutcome::Unreachable(_) => {
+                if done.tries == 0 {
+                    rtt.sample(now.duration_since(done.sent));
+                }
+                best_answered_try = best_answered_try.max(done.tries);
+                window.on_response();
+                let (state, reason) = match done.outcome {
+                    ConnectOutcome::Open => (PortState::Open, Reason::SynAck),
+                    ConnectOutcome::Refused => (PortState::Closed, Reason::ConnRefused),
+                    ConnectOutcome::Unreachable(r) => (PortState::Filtered, r),
+                    _ => unreachable!("matched above"),
+                };
+                results[done.idx] = Some((state, reason));
+                shared.progress.port_done();
+            }
+            ConnectOutcome::Timeout => {
+                window.on_timeout(now, rtt.timeout());
+                let allowed = 1 + timing.max_retries.min(best_answered_try + 1);
+                if done.tries + 1 < allowed {
+                    queue.push_back((done.idx, done.tries + 1, 0));
+                } else {
+                    results[done.idx] = Some((PortState::Filtered, Reason::NoResponse));
+                    shared.progress.port_done();
+                }
+            }
+            ConnectOutcome::SelfConnect => {
+                // Try again from another source port; after a few, the port is not open.
+                if done.self_connects < 4 {
+                    queue.push_front((done.idx, done.tries, done.self_connects + 1));
+                } else {
+                    results[done.idx] = Some((PortState::Closed, Reason::ConnRefused));
+                    shared.progress.port_done();
+                }
+            }
+            ConnectOutcome::Resource => {
+                // Local shortage, not the target's doing: shrink and retry the same try.
+                window.cwnd = (window.cwnd / 2.0).max(1.0);
+                queue.push_front((done.idx, done.tries, done.self_connects));
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }
+    }
+
+    let mut ports_out: Vec<(u16, PortState, Reason)> = ports
+        .iter()
+        .zip(results)
+        .map(|(&p, r)| {
+            let (s, reason) = r.unwrap_or((PortState::Filtered, Reason::NoResponse));
+            (p, s, reason)
+        })
+        .collect();
+    ports_out.sort_by_key(|p| p.0);
+    HostScan {
+        ports: ports_out,
+        rtt,
+        timed_out: false,
+        cancelled: false,
+    }
+}
+
+fn earliest(a: Option<Instant>, b: Instant) -> Option<Instant> {
+    Some(a.map_or(b, |a| a.min(b)))
+}
+
+/// Resolves once the scan is cancelled; never if the canceller is gone.
+pub(crate) async fn cancelled(rx: &mut watch::Receiver<bool>) {
+    if rx.wait_for(|c| *c).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn sleep_until_opt(t: Option<Instant>) {
+    match t {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// How a fake port behaves.
+    #[derive(Clone, Copy)]
+    enum Behaviour {
+        Open,
+        Drop,
+        /// Lose the first N probes, then answer closed.
+        LoseThenRefuse(u32),
+        SelfConnectOnce,
+    }
+
+    /// A network made of a table, answering after a fixed latency on tokio's clock.
+    struct FakeNet {
+        ports: HashMap<u16, Behaviour>,
+        seen: Mutex<HashMap<u16, u32>>,
+        latency: Duration,
+        in_flight: AtomicU32,
+        max_in_flight: AtomicU32,
+    }
+
+    impl FakeNet {
+        fn new(ports: &[(u16, Behaviour)]) -> Arc<Self> {
+            Arc::new(Self {
+                ports: ports.iter().copied().collect(),
+                seen: Mutex::new(HashMap::new()),
+                latency: Duration::from_millis(2),
+                in_flight: AtomicU32::new(0),
+                max_in_flight: AtomicU32::new(0),
+            })
+        }
+    }
+
+    impl Connector for Arc<FakeNet> {
+        fn connect(
+            &self,
+            addr: SocketAddr,
+            timeout: Duration,
+        ) -> impl Future<Output = ConnectOutcome> + Send + 'static {
+            let net = self.clone();
+            async move {
+                let n = {
+                    let mut seen = net.seen.lock().unwrap();
+                    let n = seen.entry(addr.port()).or_default();
+                    *n += 1;
+                    *n
+                };
+                let now = net.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                net.max_in_flight.fetch_max(now, Ordering::SeqCst);
+                let behaviour = net.ports.get(&addr.port()).copied();
+                let answer = match behaviour {
+                    Some(Behaviour::Open) => Some(ConnectOutcome::Open),
+                    Some(Behaviour::Drop) => None,
+                    Some(Behaviour::LoseThenRefuse(k)) if n <= k => None,
+                    Some(Behaviour::SelfConnectOnce) if n == 1 => Some(ConnectOutcome::SelfConnect),
+                    _ => Some(ConnectOutcome::Refused),
+                };
+                let out = match answer {
+                    Some(a) if net.latency < timeout => {
+                        tokio::time::sleep(net.latency).await;
+                        a
+                    }
+                    _ => {
+                        tokio::time::sleep(timeout).await;
+                        ConnectOutcome::Timeout
+                    }
+                };
+                net.in_flight.fetch_sub(1, Ordering::SeqCst);
+                out
+            }
+        }
+    }
+
+    fn shared(timing: &Timing) -> (Shared, watch::Sender<bool>) {
+        let (tx, rx) = watch::channel(false);
+        (Shared::new(1000, timing, rx), tx)
+    }
+
+    fn state_of(scan: &HostScan, port: u16) -> (PortState, Reason) {
+        let p = scan.ports.iter().find(|p| p.0 == port).unwrap();
+        (p.1, p.2)
+    }
+
+    const ADDR: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
+
+    #[tokio::test(start_paused = true)]
+    async fn states_and_reasons_from_outcomes() {
+        let net = FakeNet::new(&[
+            (22, Behaviour::Open),
+            (80, Behaviour::Drop),
+            (7, Behaviour::SelfConnectOnce),
+        ]);
+        let timing = Timing::default();
+        let (sh, _tx) = shared(&timing);
+        let ports: Vec<u16> = (1..=100).collect();
+        let scan = scan_host(ADDR, &ports, &timing, Arc::new(net.clone()), &sh).await;
+        assert_eq!(scan.ports.len(), 100);
+        assert_eq!(state_of(&scan, 22), (PortState::Open, Reason::SynAck));
+        assert_eq!(
+            state_of(&scan, 80),
+            (PortState::Filtered, Reason::NoResponse)
+        );
+        assert_eq!(state_of(&scan, 7), (PortState::Closed, Reason::ConnRefused));
+        assert_eq!(state_of(&scan, 1), (PortState::Closed, Reason::ConnRefused));
+        // The dropped port was tried twice: one retransmission on a clean host.
+        assert_eq!(net.seen.lock().unwrap()[&80], 2);
+        // The RTT estimate converged on the fake latency.
+        let srtt = scan.rtt.srtt().unwrap();
+        assert!(
+            srtt >= Duration::from_millis(2) && srtt < Duration::from_millis(3),
+            "{srtt:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_recover_lost_probes_and_respect_max_retries() {
+        let net = FakeNet::new(&[
+            (10, Behaviour::LoseThenRefuse(1)),
+            (11, Behaviour::LoseThenRefuse(3)),
+        ]);
+        let mut timing = Timing::default();
+        let (sh, _tx) = shared(&timing);
+        let scan = scan_host(ADDR, &[10, 11], &timing, Arc::new(net.clone()), &sh).await;
+        assert_eq!(
+            state_of(&scan, 10),
+            (PortState::Closed, Reason::ConnRefused)
+        );
+        // Port 11 loses three probes: more than the adaptive allowance on a clean host.
+        assert_eq!(state_of(&scan, 11).0, PortState::Filtered);
+
+        let net = FakeNet::new(&[(10, Behaviour::LoseThenRefuse(1))]);
+        timing.max_retries = 0;
+        let scan = scan_host(ADDR, &[10], &timing, Arc::new(net.clone()), &sh).await;
+        assert_eq!(
+            state_of(&scan, 10),
+            (PortState::Filtered, Reason::NoResponse)
+        );
+        assert_eq!(net.seen.lock().unwrap()[&10], 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn parallelism_is_bounded() {
+        let net = FakeNet::new(&[]);
+        let mut timing = Timing::default();
+        timing.max_parallelism = Some(7);
+        let (sh, _tx) = shared(&timing);
+        let ports: Vec<u16> = (1..=500).collect();
+        let scan = scan_host(ADDR, &ports, &timing, Arc::new(net.clone()), &sh).await;
+        assert_eq!(scan.ports.len(), 500);
+        assert!(net.max_in_flight.load(Ordering::SeqCst) <= 7);
+
+        // The socket budget bounds it too.
+        let net = FakeNet::new(&[]);
+        let timing = Timing::default();
+        let (tx, rx) = watch::channel(false);
+        let sh = Shared::new(3, &timing, rx);
+        let scan = scan_host(ADDR, &ports, &timing, Arc::new(net.clone()), &sh).await;
+        drop(tx);
+        assert!(scan.ports.iter().all(|p| p.1 == PortState::Closed));
+        assert!(net.max_in_flight.load(Ordering::SeqCst) <= 3);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn scan_delay_and_max_rate_pace_probes() {
+        let net = FakeNet::new(&[]);
+        let mut timing = Timing::default();
+        timing.scan_delay = Duration::from_millis(100);
+        let (sh, _tx) = shared(&timing);
+        let start = Instant::now();
+        scan_host(ADDR, &[1, 2, 3, 4, 5], &timing, Arc::new(net), &sh).await;
+        assert!(start.elapsed() >= Duration::from_millis(400));
+
+        let net = FakeNet::new(&[]);
+        let mut timing = Timing::default();
+        timing.max_rate = Some(50.0);
+        let (sh, _tx) = shared(&timing);
+        let start = Instant::now();
+        let ports: Vec<u16> = (1..=51).collect();
+        scan_host(ADDR, &ports, &timing, Arc::new(net), &sh).await;
+        assert!(
+            start.elapsed() >= Duration::from_millis(1000),
+            "{:?}",
+            start.elapsed()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn host_timeout_and_cancel_stop_the_scan() {
+        let net = FakeNet::new(&[(1, Behaviour::Drop)]);
+        let mut timing = Timing::default();
+        timing.host_timeout = Some(Duration::from_millis(500));
+        let (sh, _tx) = shared(&timing);
+        let scan = scan_host(ADDR, &[1, 2], &timing, Arc::new(net), &sh).await;
+        assert!(scan.timed_out);
+        assert!(scan.ports.is_empty());
+
+        let net = FakeNet::new(&[(1, Behaviour::Drop)]);
+        let timing = Timing::default();
+        let (sh, tx) = shared(&timing);
+        let h = tokio::spawn(
+            async move { scan_host(ADDR, &[1, 2], &timing, Arc::new(net), &sh).await },
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        tx.send(true).unwrap();
+        let scan = h.await.unwrap();
+        assert!(scan.cancelled);
+    }
+}

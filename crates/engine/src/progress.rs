@@ -1,0 +1,67 @@
+//! Counters the command line reads to print status lines while a scan runs.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Progress of the current phase, updated by the engine, read by anyone.
+#[derive(Debug, Default)]
+pub struct Progress {
+    ports_total: AtomicU64,
+    ports_done: AtomicU64,
+    probes: AtomicU64,
+    hosts_done: AtomicU64,
+    hosts_up: AtomicU64,
+    hosts_active: AtomicU64,
+}
+
+/// A consistent-enough copy of the counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProgressSnapshot {
+    pub ports_total: u64,
+    pub ports_done: u64,
+    pub probes: u64,
+    pub hosts_done: u64,
+    pub hosts_up: u64,
+    pub hosts_active: u64,
+}
+
+impl ProgressSnapshot {
+    /// Fraction of the current port-scan work done, 0.0–1.0.
+    pub fn fraction(&self) -> f64 {
+        if self.ports_total == 0 {
+            0.0
+        } else {
+            (self.ports_done as f64 / self.ports_total as f64).min(1.0)
+        }
+    }
+}
+
+impl Progress {
+    pub fn add_ports(&self, n: u64) {
+        self.ports_total.fetch_add(n, Ordering::Relaxed);
+    }
+    pub fn port_done(&self) {
+        self.ports_done.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn probe_sent(&self) {
+        self.probes.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn host_done(&self, up: bool) {
+        self.hosts_done.fetch_add(1, Ordering::Relaxed);
+        if up {
+            self.hosts_up.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    pub fn set_active(&self, n: u64) {
+        self.hosts_active.store(n, Ordering::Relaxed);
+    }
+    pub fn snapshot(&self) -> ProgressSnapshot {
+        ProgressSnapshot {
+            ports_total: self.ports_total.load(Ordering::Relaxed),
+            ports_done: self.ports_done.load(Ordering::Relaxed),
+            probes: self.probes.load(Ordering::Relaxed),
+            hosts_done: self.hosts_done.load(Ordering::Relaxed),
+            hosts_up: self.hosts_up.load(Ordering::Relaxed),
+            hosts_active: self.hosts_active.load(Ordering::Relaxed),
+        }
+    }
+}
