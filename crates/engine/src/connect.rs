@@ -496,7 +496,7 @@ mod tests {
             (80, Behaviour::Drop),
             (7, Behaviour::SelfConnectOnce),
         ]);
-        let timing = Timing::default();
+        let timing = Timing::template(3);
         let (sh, _tx) = shared(&timing);
         let ports: Vec<u16> = (1..=100).collect();
         let scan = scan_host(ADDR, &ports, &timing, Arc::new(net.clone()), &sh).await;
@@ -524,7 +524,7 @@ mod tests {
             (10, Behaviour::LoseThenRefuse(1)),
             (11, Behaviour::LoseThenRefuse(3)),
         ]);
-        let mut timing = Timing::default();
+        let mut timing = Timing::template(3);
         let (sh, _tx) = shared(&timing);
         let scan = scan_host(ADDR, &[10, 11], &timing, Arc::new(net.clone()), &sh).await;
         assert_eq!(
@@ -547,7 +547,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn parallelism_is_bounded() {
         let net = FakeNet::new(&[]);
-        let mut timing = Timing::default();
+        let mut timing = Timing::template(3);
         timing.max_parallelism = Some(7);
         let (sh, _tx) = shared(&timing);
         let ports: Vec<u16> = (1..=500).collect();
@@ -557,7 +557,7 @@ mod tests {
 
         // The socket budget bounds it too.
         let net = FakeNet::new(&[]);
-        let timing = Timing::default();
+        let timing = Timing::template(3);
         let (tx, rx) = watch::channel(false);
         let sh = Shared::new(3, &timing, rx);
         let scan = scan_host(ADDR, &ports, &timing, Arc::new(net.clone()), &sh).await;
@@ -569,7 +569,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn scan_delay_and_max_rate_pace_probes() {
         let net = FakeNet::new(&[]);
-        let mut timing = Timing::default();
+        let mut timing = Timing::template(3);
         timing.scan_delay = Duration::from_millis(100);
         let (sh, _tx) = shared(&timing);
         let start = Instant::now();
@@ -577,7 +577,7 @@ mod tests {
         assert!(start.elapsed() >= Duration::from_millis(400));
 
         let net = FakeNet::new(&[]);
-        let mut timing = Timing::default();
+        let mut timing = Timing::template(3);
         timing.max_rate = Some(50.0);
         let (sh, _tx) = shared(&timing);
         let start = Instant::now();
@@ -593,7 +593,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn host_timeout_and_cancel_stop_the_scan() {
         let net = FakeNet::new(&[(1, Behaviour::Drop)]);
-        let mut timing = Timing::default();
+        let mut timing = Timing::template(3);
         timing.host_timeout = Some(Duration::from_millis(500));
         let (sh, _tx) = shared(&timing);
         let scan = scan_host(ADDR, &[1, 2], &timing, Arc::new(net), &sh).await;
@@ -601,7 +601,7 @@ mod tests {
         assert!(scan.ports.is_empty());
 
         let net = FakeNet::new(&[(1, Behaviour::Drop)]);
-        let timing = Timing::default();
+        let timing = Timing::template(3);
         let (sh, tx) = shared(&timing);
         let h = tokio::spawn(
             async move { scan_host(ADDR, &[1, 2], &timing, Arc::new(net), &sh).await },

@@ -361,8 +361,8 @@ async fn run_group<C: Connector>(
     }
 
     for (i, mut h) in hosts.into_iter().enumerate() {
-        if h.times.is_none() && h.is_up() {
-            if let Some(rtt) = ping_rtt[i] {
+        if let (None, true, Some(rtt)) = (h.times, h.is_up(), ping_rtt[i]) {
+            {
                 set_times(
                     &mut h,
                     Some(rtt),
