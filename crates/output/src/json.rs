@@ -1,0 +1,307 @@
+//! nmaps's JSON output (`-oJ`): one document mirroring the XML model.
+//!
+//! The document is written as it goes: the head in `begin`, one line per
+//! host in `host`, the tail in `end`, so a finished file is one valid JSON
+//! value. The schema is described in `docs/json.md`.
+
+use crate::fold::fold;
+use crate::show::{Shown, classify};
+use crate::text::{done_counts, format_ctime, join_args};
+use crate::{emit, epoch};
+use nmaps_model::{
+    Exit, Host, HostnameKind, NMAP_COMPAT_VERSION, NMAPS_VERSION, RunInfo, RunStats, ServiceMethod,
+    range_list,
+};
+use std::io::{self, Write};
+use std::net::IpAddr;
+
+/// Version of the JSON layout described in `docs/json.md`.
+pub(crate) const JSON_FORMAT_VERSION: u32 = 1;
+
+/// An object under construction, keeping keys in insertion order.
+struct Obj(String);
+
+impl Obj {
+    fn new() -> Self {
+        Self(String::from("{"))
+    }
+    fn key(&mut self, k: &str) {
+        if self.0.len() > 1 {
+            self.0.push(',');
+        }
+        self.0.push_str(&quote(k));
+        self.0.push(':');
+    }
+    fn raw(mut self, k: &str, v: &str) -> Self {
+        self.key(k);
+        self.0.push_str(v);
+        self
+    }
+    fn str(self, k: &str, v: &str) -> Self {
+        self.raw(k, &quote(v))
+    }
+    fn num(self, k: &str, v: impl std::fmt::Display) -> Self {
+        self.raw(k, &v.to_string())
+    }
+    fn done(mut self) -> String {
+        self.0.push('}');
+        self.0
+    }
+}
+
+fn quote(s: &str) -> String {
+    serde_json::Value::from(s).to_string()
+}
+
+fn array(items: impl IntoIterator<Item = String>) -> String {
+    let v: Vec<String> = items.into_iter().collect();
+    format!("[{}]", v.join(","))
+}
+
+fn addrtype(a: &IpAddr) -> &'static str {
+    match a {
+        IpAddr::V4(_) => "ipv4",
+        IpAddr::V6(_) => "ipv6",
+    }
+}
+
+pub(crate) struct JsonWriter {
+    out: Box<dyn Write + Send>,
+    run: Option<RunInfo>,
+    hosts: usize,
+}
+
+impl JsonWriter {
+    pub(crate) fn new(out: Box<dyn Write + Send>) -> Self {
+        Self {
+            out,
+            run: None,
+            hosts: 0,
+        }
+    }
+}
+
+fn head(run: &RunInfo) -> String {
+    let scaninfo = array(run.scan_info.iter().map(|i| {
+        Obj::new()
+            .str("type", i.scan_type.xml_name())
+            .str("protocol", i.protocol.as_str())
+            .num("numservices", i.ports.len())
+            .str("services", &range_list(&i.ports))
+            .done()
+    }));
+    let mut o = Obj::new()
+        .str("scanner", "nmaps")
+        .str("version", NMAPS_VERSION)
+        .str("nmap_version", NMAP_COMPAT_VERSION)
+        .num("format_version", JSON_FORMAT_VERSION)
+        .str("args", &join_args(&run.args))
+        .raw("argv", &array(run.args.iter().map(|a| quote(a))))
+        .num("start", epoch(run.start))
+        .str("startstr", &format_ctime(run.start))
+        .raw("scaninfo", &scaninfo)
+        .num("verbose", run.verbose)
+        .num("debugging", run.debugging);
+    o.key("hosts");
+    // Left open: hosts follow, `end` closes the array and the object.
+    o.0.push('[');
+    o.0
+}
+
+pub(crate) fn host_object(run: &RunInfo, host: &Host, shown: Shown) -> String {
+    let mut o = Obj::new();
+    if matches!(shown, Shown::Scanned | Shown::TimedOut) {
+        if let Some(t) = host.start {
+            o = o.num("starttime", epoch(t));
+        }
+        if let Some(t) = host.end {
+            o = o.num("endtime", epoch(t));
+        }
+    }
+    if shown == Shown::TimedOut {
+        o = o.raw("timedout", "true");
+    }
+    let state = if shown == Shown::Listed {
+        "unknown"
+    } else if host.is_up() {
+        "up"
+    } else {
+        "down"
+    };
+    o = o
+        .raw(
+            "status",
+            &Obj::new()
+                .str("state", state)
+                .str("reason", host.status.reason.as_str())
+                .num("reason_ttl", host.status.reason_ttl)
+                .done(),
+        )
+        .raw(
+            "addresses",
+            &array([Obj::new()
+                .str("addr", &host.addr.to_string())
+                .str("addrtype", addrtype(&host.addr))
+                .done()]),
+        )
+        .raw(
+            "hostnames",
+            &array(
+                host.hostnames
+                    .iter()
+                    .filter(|h| !h.name.is_empty())
+                    .map(|h| {
+                        Obj::new()
+                            .str("name", &h.name)
+                            .str(
+                                "type",
+                                match h.kind {
+                                    HostnameKind::User => "user",
+                                    HostnameKind::Ptr => "PTR",
+                                },
+                            )
+                            .done()
+                    }),
+            ),
+        );
+    if !host.other_addrs.is_empty() {
+        o = o.raw(
+            "other_addresses",
+            &array(host.other_addrs.iter().map(|a| quote(&a.to_string()))),
+        );
+    }
+    if shown == Shown::Scanned && !host.ports.is_empty() {
+        o = o.raw("ports", &ports(run, host));
+    }
+    if matches!(shown, Shown::Scanned | Shown::TimedOut | Shown::Pinged) {
+        if let Some(l) = host.latency {
+            o = o.num("latency", l.as_secs_f64());
+        }
+        if let Some(t) = host.times {
+            o = o.raw(
+                "times",
+                &Obj::new()
+                    .num("srtt", t.srtt)
+                    .num("rttvar", t.rttvar)
+                    .num("to", t.timeout)
+                    .done(),
+            );
+        }
+    }
+    o.done()
+}
+
+fn ports(run: &RunInfo, host: &Host) -> String {
+    let folded = fold(run, &host.ports);
+    let extraports = array(folded.ignored.iter().map(|ig| {
+        Obj::new()
+            .str("state", ig.state.as_str())
+            .num("count", ig.count)
+            .raw(
+                "extrareasons",
+                &array(ig.reasons.iter().map(|g| {
+                    Obj::new()
+                        .str("reason", g.reason.as_str())
+                        .num("count", g.ports.len())
+                        .str("proto", g.proto.as_str())
+                        .str("ports", &range_list(&g.ports))
+                        .done()
+                })),
+            )
+            .done()
+    }));
+    let port = array(folded.shown.iter().map(|p| {
+        let mut o = Obj::new()
+            .str("protocol", p.protocol.as_str())
+            .num("portid", p.number)
+            .raw(
+                "state",
+                &Obj::new()
+                    .str("state", p.state.as_str())
+                    .str("reason", p.reason.as_str())
+                    .num("reason_ttl", p.reason_ttl)
+                    .done(),
+            );
+        if let Some(svc) = &p.service {
+            o = o.raw(
+                "service",
+                &Obj::new()
+                    .str("name", &svc.name)
+                    .str(
+                        "method",
+                        match svc.method {
+                            ServiceMethod::Table => "table",
+                            ServiceMethod::Probed => "probed",
+                        },
+                    )
+                    .num("conf", svc.conf)
+                    .done(),
+            );
+        }
+        o.done()
+    }));
+    Obj::new()
+        .raw("extraports", &extraports)
+        .raw("port", &port)
+        .done()
+}
+
+fn tail(stats: &RunStats) -> String {
+    let end = format_ctime(stats.end);
+    let mut finished = Obj::new()
+        .num("time", epoch(stats.end))
+        .str("timestr", &end)
+        .str(
+            "summary",
+            &format!("Nmap done at {end}; {}", done_counts(stats)),
+        )
+        .num("elapsed", stats.elapsed.as_secs_f64());
+    finished = match &stats.exit {
+        Exit::Success => finished.str("exit", "success"),
+        Exit::Error(msg) => finished.str("exit", "error").str("errormsg", msg),
+    };
+    let runstats = Obj::new()
+        .raw("finished", &finished.done())
+        .raw(
+            "hosts",
+            &Obj::new()
+                .num("up", stats.hosts_up)
+                .num("down", stats.hosts_total.saturating_sub(stats.hosts_up))
+                .num("total", stats.hosts_total)
+                .done(),
+        )
+        .done();
+    format!("\n],\"runstats\":{runstats}}}\n")
+}
+
+impl crate::Writer for JsonWriter {
+    fn begin(&mut self, run: &RunInfo) -> io::Result<()> {
+        self.run = Some(run.clone());
+        emit(&mut self.out, &head(run))
+    }
+
+    fn host(&mut self, host: &Host) -> io::Result<()> {
+        let Some(run) = self.run.as_ref() else {
+            return Ok(());
+        };
+        let shown = classify(run, host);
+        if shown == Shown::Hidden {
+            return Ok(());
+        }
+        let sep = if self.hosts == 0 { "\n" } else { ",\n" };
+        self.hosts += 1;
+        emit(
+            &mut self.out,
+            &format!("{sep}{}", host_object(run, host, shown)),
+        )
+    }
+
+    fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()> {
+        let mut s = String::new();
+        if self.run.is_none() {
+            s.push_str(&head(run));
+        }
+        s.push_str(&tail(stats));
+        emit(&mut self.out, &s)
+    }
+}

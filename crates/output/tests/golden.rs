@@ -1,0 +1,377 @@
+//! Byte-exact comparison with real Nmap 7.93 output (see golden/README.md).
+
+mod common;
+
+use chrono::{DateTime, Local, Offset, Utc};
+use common::*;
+use nmaps_model::{
+    Host, HostState, HostnameKind, NMAPS_VERSION, PortState, Reason, RunInfo, RunStats,
+};
+use nmaps_output::{Format, WriterOptions, format_ctime};
+
+const OPEN: PortState = PortState::Open;
+const CLOSED: PortState = PortState::Closed;
+const FILTERED: PortState = PortState::Filtered;
+
+struct Scenario {
+    name: &'static str,
+    run: RunInfo,
+    hosts: Vec<Host>,
+    stats: RunStats,
+}
+
+fn parse_ranges(s: &str) -> Vec<u16> {
+    let mut out = Vec::new();
+    for part in s.trim().split(',') {
+        match part.split_once('-') {
+            Some((a, b)) => out.extend(a.parse::<u16>().unwrap()..=b.parse::<u16>().unwrap()),
+            None => out.push(part.parse().unwrap()),
+        }
+    }
+    out
+}
+
+fn t1() -> Scenario {
+    let ports = parse_ranges(include_str!("golden/t1_ports.txt"));
+    let run = run("nmap -sT -oA t1 127.0.0.1", 1795926053, &ports);
+    let mut h = host("127.0.0.1", HostState::Up, Reason::LocalhostResponse);
+    ptr(&mut h, "localhost");
+    timing(&mut h, 201, 204, 100000);
+    h.start = Some(at(1795926053));
+    h.end = Some(at(1795926053));
+    let open = [
+        (22, "ssh"),
+        (80, "http"),
+        (3306, "mysql"),
+        (8080, "http-proxy"),
+        (31337, "Elite"),
+    ];
+    h.ports = ports
+        .iter()
+        .map(|&n| match open.iter().find(|(p, _)| *p == n) {
+            Some((_, svc)) => port(n, OPEN, Reason::SynAck, Some(svc)),
+            None => port(n, CLOSED, Reason::ConnRefused, None),
+        })
+        .collect();
+    Scenario {
+        name: "t1",
+        run,
+        hosts: vec![h],
+        stats: stats(1795926053, 110, 1, 1),
+    }
+}
+
+fn t3() -> Scenario {
+    let ports: Vec<u16> = (1..=30).collect();
+    let run = run(
+        "nmap --unprivileged -sT -p1-30 -oA t3 127.0.0.2,5",
+        1795926056,
+        &ports,
+    );
+    let mk = |addr: &str, srtt, rttvar| {
+        let mut h = host(addr, HostState::Up, Reason::ConnRefused);
+        timing(&mut h, srtt, rttvar, 100000);
+        h.start = Some(at(1795926069));
+        h.end = Some(at(1795926069));
+        h.ports = ports
+            .iter()
+            .map(|&n| port(n, CLOSED, Reason::ConnRefused, Some("whatever")))
+            .collect();
+        h
+    };
+    Scenario {
+        name: "t3",
+        run,
+        hosts: vec![mk("127.0.0.2", 204, 157), mk("127.0.0.5", 228, 162)],
+        stats: stats(1795926069, 13040, 2, 2),
+    }
+}
+
+fn t5() -> Scenario {
+    let mut run = run("nmap -sL -oA t5 127.0.0.1-3", 1795926069, &[]);
+    run.list_scan = true;
+    let mut hosts: Vec<Host> = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+        .iter()
+        .map(|a| host(a, HostState::Unknown, Reason::UserSet))
+        .collect();
+    ptr(&mut hosts[0], "localhost");
+    Scenario {
+        name: "t5",
+        run,
+        hosts,
+        stats: stats(1795926082, 13000, 0, 3),
+    }
+}
+
+fn t6() -> Scenario {
+    let mut run = run(
+        "nmap --unprivileged -sn -oA t6 127.0.0.1-3,9",
+        1795926089,
+        &[],
+    );
+    run.ping_only = true;
+    let mut a = host("127.0.0.1", HostState::Up, Reason::SynAck);
+    ptr(&mut a, "localhost");
+    timing(&mut a, 173, 5000, 100000);
+    let mut b = host("127.0.0.2", HostState::Up, Reason::ConnRefused);
+    timing(&mut b, 320, 5000, 100000);
+    let mut c = host("127.0.0.3", HostState::Up, Reason::ConnRefused);
+    timing(&mut c, 225, 5000, 100000);
+    let d = host("127.0.0.9", HostState::Down, Reason::NoResponse);
+    Scenario {
+        name: "t6",
+        run,
+        hosts: vec![a, b, c, d],
+        stats: stats(1795926103, 14210, 3, 4),
+    }
+}
+
+/// The 30 ports of t7/t8 with their services-table names.
+const T7_PORTS: &[(u16, &str)] = &[
+    (20, "ftp-data"),
+    (21, "ftp"),
+    (22, "ssh"),
+    (23, "telnet"),
+    (990, "ftps"),
+    (991, "nas"),
+    (992, "telnets"),
+    (993, "imaps"),
+    (994, "ircs"),
+    (995, "pop3s"),
+    (996, "xtreelic"),
+    (997, "maitrd"),
+    (998, "busboy"),
+    (999, "garcon"),
+    (1000, "cadlock"),
+    (1001, "webpush"),
+    (1002, "windows-icfw"),
+    (1003, "unknown"),
+    (1004, "unknown"),
+    (1005, "unknown"),
+    (1006, "unknown"),
+    (1007, "unknown"),
+    (1008, "ufsd"),
+    (1009, "unknown"),
+    (1010, "surf"),
+    (1999, "tcp-id-port"),
+    (2000, "cisco-sccp"),
+    (2001, "dc"),
+    (2002, "globe"),
+    (2003, "finger"),
+];
+
+fn t7_host() -> Host {
+    let mut h = host("127.0.0.1", HostState::Up, Reason::SynAck);
+    ptr(&mut h, "localhost");
+    h.ports = T7_PORTS
+        .iter()
+        .map(|&(n, svc)| match n {
+            22 => port(n, OPEN, Reason::SynAck, Some(svc)),
+            1000..=1010 => port(n, FILTERED, Reason::NoResponse, Some(svc)),
+            2000..=2002 => port(n, FILTERED, Reason::HostUnreach, Some(svc)),
+            _ => port(n, CLOSED, Reason::ConnRefused, Some(svc)),
+        })
+        .collect();
+    h
+}
+
+fn t7() -> Scenario {
+    let ports: Vec<u16> = T7_PORTS.iter().map(|p| p.0).collect();
+    let mut run = run(
+        "nmap --unprivileged -sT -p 20-23,990-1010,1999-2003 --reason -oA t7 127.0.0.1",
+        1795926103,
+        &ports,
+    );
+    run.reason = true;
+    let mut h = t7_host();
+    timing(&mut h, 178, 144, 100000);
+    h.start = Some(at(1795926103));
+    h.end = Some(at(1795926104));
+    Scenario {
+        name: "t7",
+        run,
+        hosts: vec![h],
+        stats: stats(1795926104, 1240, 1, 1),
+    }
+}
+
+fn t8() -> Scenario {
+    let ports: Vec<u16> = T7_PORTS.iter().map(|p| p.0).collect();
+    let mut run = run(
+        "nmap --unprivileged -sT -p 20-23,990-1010,1999-2003 -v --open -oA t8 127.0.0.1,9",
+        1795926105,
+        &ports,
+    );
+    run.verbose = 1;
+    run.open_only = true;
+    let mut h = t7_host();
+    timing(&mut h, 141, 103, 100000);
+    h.start = Some(at(1795926106));
+    h.end = Some(at(1795926107));
+    let down = host("127.0.0.9", HostState::Down, Reason::NoResponse);
+    Scenario {
+        name: "t8",
+        run,
+        hosts: vec![h, down],
+        stats: stats(1795926107, 2440, 1, 2),
+    }
+}
+
+fn scenarios() -> Vec<Scenario> {
+    vec![t1(), t3(), t5(), t6(), t7(), t8()]
+}
+
+/// The reference runs were made in UTC; if this machine's zone differs,
+/// map its local time strings back to the UTC ones.
+fn to_utc(s: &str, sc: &Scenario, expected: &str) -> String {
+    let local = DateTime::<Local>::from(sc.run.start);
+    if local.offset().fix().local_minus_utc() == 0 {
+        return s.to_string();
+    }
+    let mut out = s.to_string();
+    let mut times = vec![sc.run.start, sc.stats.end];
+    times.extend(sc.hosts.iter().filter_map(|h| h.start));
+    for t in times {
+        let utc = DateTime::<Utc>::from(t)
+            .format("%a %b %e %H:%M:%S %Y")
+            .to_string();
+        out = out.replace(&format_ctime(t), &utc);
+    }
+    if out.starts_with("Starting ") {
+        let first = expected.lines().next().unwrap_or("");
+        let rest = out.split_once('\n').map_or("", |(_, r)| r).to_string();
+        out = format!("{first}\n{rest}");
+    }
+    out
+}
+
+fn expected(name: &str, ext: &str) -> String {
+    let path = format!("{}/tests/golden/{name}.{ext}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .replace("@NMAPS_VERSION@", NMAPS_VERSION)
+}
+
+fn check(sc: &Scenario, format: Format, opts: &WriterOptions, ext: &str) {
+    let want = expected(sc.name, ext);
+    let got = to_utc(
+        &render(format, opts, &sc.run, &sc.hosts, &sc.stats),
+        sc,
+        &want,
+    );
+    assert!(
+        got == want,
+        "{}.{ext} differs\n--- want\n{want}\n--- got\n{got}",
+        sc.name
+    );
+}
+
+#[test]
+fn normal_file_matches_nmap() {
+    for sc in scenarios() {
+        check(&sc, Format::Normal, &WriterOptions::default(), "nmap");
+    }
+}
+
+#[test]
+fn interactive_stdout_matches_nmap() {
+    for sc in scenarios() {
+        check(&sc, Format::Normal, &interactive(), "stdout");
+    }
+}
+
+#[test]
+fn xml_matches_nmap() {
+    for sc in scenarios() {
+        check(&sc, Format::Xml, &WriterOptions::default(), "xml");
+    }
+}
+
+#[test]
+fn grepable_matches_nmap() {
+    for sc in scenarios() {
+        check(&sc, Format::Grepable, &WriterOptions::default(), "gnmap");
+    }
+}
+
+#[test]
+fn golden_xml_validates_against_nmap_dtd() {
+    for sc in scenarios() {
+        let doc = render(
+            Format::Xml,
+            &WriterOptions::default(),
+            &sc.run,
+            &sc.hosts,
+            &sc.stats,
+        );
+        if let Some(r) = xmllint(&doc, sc.name) {
+            r.unwrap_or_else(|e| panic!("{}: {e}", sc.name));
+        }
+    }
+}
+
+#[test]
+fn json_mirrors_the_xml_model() {
+    for sc in scenarios() {
+        let doc = render(
+            Format::Json,
+            &WriterOptions::default(),
+            &sc.run,
+            &sc.hosts,
+            &sc.stats,
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{}: {e}\n{doc}", sc.name));
+        assert_eq!(v["scanner"], "nmaps");
+        assert_eq!(v["nmap_version"], "7.93");
+        assert_eq!(v["args"], sc.run.args.join(" "));
+        let xml = render(
+            Format::Xml,
+            &WriterOptions::default(),
+            &sc.run,
+            &sc.hosts,
+            &sc.stats,
+        );
+        let hosts = v["hosts"].as_array().unwrap();
+        let xml_hosts = xml.matches("<host>").count() + xml.matches("<host ").count();
+        assert_eq!(hosts.len(), xml_hosts, "{}", sc.name);
+        assert_eq!(v["runstats"]["hosts"]["total"], sc.stats.hosts_total);
+        assert_eq!(v["runstats"]["finished"]["exit"], "success");
+        for (h, model) in hosts.iter().zip(sc.hosts.iter()) {
+            assert_eq!(h["addresses"][0]["addr"], model.addr.to_string());
+            let names: Vec<&str> = h["hostnames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["name"].as_str().unwrap())
+                .collect();
+            let want: Vec<&str> = model.hostnames.iter().map(|n| n.name.as_str()).collect();
+            assert_eq!(names, want);
+        }
+    }
+    // t8: folded states mirror <extraports>.
+    let sc = t8();
+    let doc = render(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.hosts,
+        &sc.stats,
+    );
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let ports = &v["hosts"][0]["ports"];
+    assert_eq!(ports["extraports"][0]["state"], "closed");
+    assert_eq!(ports["extraports"][0]["count"], 15);
+    assert_eq!(
+        ports["extraports"][1]["extrareasons"][0]["reason"],
+        "no-response"
+    );
+    assert_eq!(
+        ports["extraports"][1]["extrareasons"][1]["ports"],
+        "2000-2002"
+    );
+    assert_eq!(ports["port"][0]["portid"], 22);
+    assert_eq!(ports["port"][0]["service"]["name"], "ssh");
+    assert_eq!(v["hosts"][0]["times"]["srtt"], 141);
+    assert!(sc.hosts[0].hostnames[0].kind == HostnameKind::Ptr);
+}
