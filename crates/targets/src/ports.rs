@@ -313,7 +313,19 @@ impl std::error::Error for PortSpecError {}
 /// protocol names, for `P:` or unprefixed names); an unknown name is an
 /// error. Never panics.
 pub fn parse_port_spec(spec: &str, services: &Services) -> Result<PortSpec, PortSpecError> {
-    parse_with(spec, services, Protocols::embedded(), true)
+    parse_with(spec, services, Protocols::embedded(), true, false)
+}
+
+/// Parse and resolve in one go for known scanned protocols, reporting
+/// errors in the same order and wording as Nmap (e.g. with `-sO` a number
+/// above 255 is a protocol-range error even without `P:`).
+pub fn parse_port_spec_for(
+    spec: &str,
+    scanned: ProtoSet,
+    services: &Services,
+    protocols: &Protocols,
+) -> Result<Resolution, PortSpecError> {
+    parse_with(spec, services, protocols, true, scanned.ip)?.resolve(scanned, services, protocols)
 }
 
 /// Like [`parse_port_spec`], with an explicit IP protocol table.
@@ -322,7 +334,7 @@ pub fn parse_port_spec_with(
     services: &Services,
     protocols: &Protocols,
 ) -> Result<PortSpec, PortSpecError> {
-    parse_with(spec, services, protocols, true)
+    parse_with(spec, services, protocols, true, false)
 }
 
 /// Nmap's "simple" port list (used for `-PS`, `-PA`, `-PU`, `-PY`, `-PO`
@@ -334,7 +346,7 @@ pub fn parse_port_list_simple(
     services: &Services,
     protocols: &Protocols,
 ) -> Result<Vec<u16>, PortSpecError> {
-    let parsed = parse_with(spec, services, protocols, false)?;
+    let parsed = parse_with(spec, services, protocols, false, proto == Protocol::Ip)?;
     let res = parsed.resolve_inner(ProtoSet::only(proto), services, protocols, false)?;
     Ok(res.ports.ports(proto))
 }
@@ -344,8 +356,10 @@ fn parse_with(
     services: &Services,
     protocols: &Protocols,
     allow_prefix: bool,
+    any_prot: bool,
 ) -> Result<PortSpec, PortSpecError> {
     let mut p = Parser {
+        any_prot,
         b: spec.as_bytes(),
         pos: 0,
         simple: !allow_prefix,
@@ -363,6 +377,8 @@ fn parse_with(
 }
 
 struct Parser<'a> {
+    /// Unprefixed elements include IP protocols (`-sO`).
+    any_prot: bool,
     b: &'a [u8],
     pos: usize,
     simple: bool,
@@ -412,8 +428,11 @@ impl Parser<'_> {
         }
         v
     }
+    fn is_prot(&self, sel: ProtoSel) -> bool {
+        sel == ProtoSel::Only(Protocol::Ip) || (sel == ProtoSel::Any && self.any_prot)
+    }
     fn check_num(&self, v: u32, sel: ProtoSel, from: usize) -> Result<u16, PortSpecError> {
-        if sel == ProtoSel::Only(Protocol::Ip) && v > 255 {
+        if self.is_prot(sel) && v > 255 {
             return Err(self.err(PortSpecErrorKind::ProtoOutOfRange, from));
         }
         u16::try_from(v).map_err(|_| self.err(PortSpecErrorKind::OutOfRange, from))
@@ -525,14 +544,7 @@ impl Parser<'_> {
                 } else {
                     return Err(self.err(K::Illegal(486), start_pos));
                 }
-                let lo = start.map_or(
-                    if sel == ProtoSel::Only(Protocol::Ip) {
-                        0
-                    } else {
-                        1
-                    },
-                    u32::from,
-                );
+                let lo = start.map_or(if self.is_prot(sel) { 0 } else { 1 }, u32::from);
                 if let Some(hi) = end
                     && u32::from(hi) < lo
                 {
@@ -540,7 +552,7 @@ impl Parser<'_> {
                         K::Backwards {
                             start: lo,
                             end: u32::from(hi),
-                            protocol: sel == ProtoSel::Only(Protocol::Ip),
+                            protocol: self.is_prot(sel),
                         },
                         start_pos,
                     ));
@@ -628,10 +640,10 @@ impl PortSpec {
                         }
                     }
                     if rt & PROT != 0 {
-                        for num in protocols.lookup_name(mask) {
-                            tbl[usize::from(num)] |= PROT;
-                            n += 1;
-                        }
+                        // Nmap 7.93 counts IP protocol names as matches but
+                        // selects no protocol for them (`-sO -p tcp` ends in
+                        // "No ports specified"); reproduced here.
+                        n += protocols.lookup_name(mask).len();
                     }
                     if n == 0 {
                         return Err(PortSpecError::new(K::NoMatch, mask.clone(), simple));
@@ -752,7 +764,7 @@ pub fn select_ports(
     protocols: &Protocols,
 ) -> Result<Resolution, PortSpecError> {
     use PortSpecErrorKind as K;
-    let parse = |s: &str| parse_with(s, services, protocols, true);
+    let parse = |s: &str| parse_with(s, services, protocols, true, scanned.ip);
     let mut duplicates = false;
     let mut ports = if scanned.ip {
         let fallback;
