@@ -105,7 +105,9 @@ pub(crate) fn host_report(run: &RunInfo, opts: &WriterOptions, host: &Host) -> S
     header(&mut s, run, host, shown);
     match shown {
         Shown::Scanned => {
+            // Part of Nmap's port table output, so only when ports were scanned.
             if (run.verbose > 1 || run.debugging > 0)
+                && !host.ports.is_empty()
                 && let (Some(start), Some(end)) = (host.start, host.end)
             {
                 let local = DateTime::<Local>::from(start);

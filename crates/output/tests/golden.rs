@@ -217,8 +217,81 @@ fn t8() -> Scenario {
     }
 }
 
+fn u1() -> Scenario {
+    let mut run = run(
+        "nmap --unprivileged -sT -p 22,80,81 -v --reason -oA u1 localhost",
+        1795926650,
+        &[22, 80, 81],
+    );
+    run.verbose = 1;
+    run.reason = true;
+    let mut h = host("127.0.0.1", HostState::Up, Reason::ConnRefused);
+    h.hostnames.push(nmaps_model::Hostname {
+        name: "localhost".to_string(),
+        kind: HostnameKind::User,
+    });
+    ptr(&mut h, "localhost");
+    timing(&mut h, 144, 2158, 100000);
+    h.start = Some(at(1795926650));
+    h.end = Some(at(1795926650));
+    h.ports = [(22, "ssh"), (80, "http"), (81, "hosts2-ns")]
+        .iter()
+        .map(|&(n, svc)| port(n, CLOSED, Reason::ConnRefused, Some(svc)))
+        .collect();
+    Scenario {
+        name: "u1",
+        run,
+        hosts: vec![h],
+        stats: stats(1795926650, 70, 1, 1),
+    }
+}
+
+fn u3() -> Scenario {
+    let ports: Vec<u16> = (1..=1000).collect();
+    let run = run(
+        "nmap --unprivileged -sT -p 1-1000 --host-timeout 5ms -oA u3 127.0.0.1",
+        1795926650,
+        &ports,
+    );
+    let mut h = host("127.0.0.1", HostState::Up, Reason::ConnRefused);
+    ptr(&mut h, "localhost");
+    timing(&mut h, 718, 624, 100000);
+    h.start = Some(at(1795926650));
+    h.end = Some(at(1795926650));
+    h.timed_out = true;
+    h.ports = vec![port(22, CLOSED, Reason::ConnRefused, Some("ssh"))];
+    Scenario {
+        name: "u3",
+        run,
+        hosts: vec![h],
+        stats: stats(1795926650, 60, 1, 1),
+    }
+}
+
+fn u4() -> Scenario {
+    let mut run = run(
+        "nmap --unprivileged -sn -v --reason -oA u4 127.0.0.1 192.0.2.1",
+        1795926650,
+        &[],
+    );
+    run.ping_only = true;
+    run.verbose = 1;
+    run.reason = true;
+    let mut a = host("127.0.0.1", HostState::Up, Reason::ConnRefused);
+    ptr(&mut a, "localhost");
+    timing(&mut a, 4884, 5000, 100000);
+    let mut b = host("192.0.2.1", HostState::Up, Reason::ConnRefused);
+    timing(&mut b, 5572, 5572, 100000);
+    Scenario {
+        name: "u4",
+        run,
+        hosts: vec![a, b],
+        stats: stats(1795926650, 10, 2, 2),
+    }
+}
+
 fn scenarios() -> Vec<Scenario> {
-    vec![t1(), t3(), t5(), t6(), t7(), t8()]
+    vec![t1(), t3(), t5(), t6(), t7(), t8(), u1(), u3(), u4()]
 }
 
 /// The reference runs were made in UTC; if this machine's zone differs,

@@ -1,0 +1,513 @@
+//! Hostile data, interrupted runs, folding rules and the fan-out writer.
+
+mod common;
+
+use common::*;
+use nmaps_model::{
+    Exit, Host, HostState, Hostname, HostnameKind, PortState, Protocol, Reason, RunInfo, RunStats,
+};
+use nmaps_output::{Format, Multi, Writer, WriterOptions, writer};
+use std::io::{self, Write};
+
+const FORMATS: [Format; 4] = [Format::Normal, Format::Xml, Format::Grepable, Format::Json];
+
+fn hostile_name() -> String {
+    "evil\x1b[2J\u{9b}31m]]>--x\"'<&\t\nName: injected\u{202e}gpj.exe\x7f\0end".to_string()
+}
+
+fn hostile_scan() -> (RunInfo, Vec<Host>, RunStats) {
+    let mut run = run(
+        "nmap -sT -p 1-40 -v --reason 203.0.113.9",
+        1795926053,
+        &(1..=40).collect::<Vec<_>>(),
+    );
+    run.args
+        .insert(2, "--script-args=x=\"a b\"\x1b]0;title\x07".to_string());
+    run.args.push("---".to_string());
+    run.verbose = 1;
+    run.reason = true;
+    run.stylesheet = Some("https://example.test/a\"b<c>--d.xsl".to_string());
+
+    let mut h = host("203.0.113.9", HostState::Up, Reason::SynAck);
+    h.hostnames.push(Hostname {
+        name: hostile_name(),
+        kind: HostnameKind::User,
+    });
+    // Invalid UTF-8 from the wire, replaced before it reaches the model.
+    h.hostnames.push(Hostname {
+        name: String::from_utf8_lossy(b"bad\xff\xfe-\x00\x07ptr--.example").into_owned(),
+        kind: HostnameKind::Ptr,
+    });
+    h.other_addrs = vec![
+        "203.0.113.10".parse().unwrap(),
+        "2001:db8::1".parse().unwrap(),
+    ];
+    timing(&mut h, 1500, 700, 100000);
+    h.start = Some(at(1795926053));
+    h.end = Some(at(1795926060));
+    h.ports = (1..=40)
+        .map(|n| match n {
+            1 => port(n, PortState::Open, Reason::SynAck, Some("ht/tp\x1b[31m")),
+            2 => port(n, PortState::Open, Reason::SynAck, Some("a--b]]>\u{85}")),
+            3 => port(n, PortState::Open, Reason::SynAck, None),
+            _ => port(n, PortState::Closed, Reason::ConnRefused, Some("x")),
+        })
+        .collect();
+    let mut down = host("203.0.113.77", HostState::Down, Reason::NoResponse);
+    down.hostnames.push(Hostname {
+        name: "down\x1b[1m.example".to_string(),
+        kind: HostnameKind::User,
+    });
+    let mut stats = stats(1795926060, 7000, 1, 2);
+    stats.exit = Exit::Error("caught SIGINT \x1b[0m -- \"quit\" <now> \u{9b}".to_string());
+    (run, vec![h, down], stats)
+}
+
+/// No terminal control sequence can survive: only `\n` (and `\t` as the
+/// grepable field separator) below 0x20, no DEL, no C1 controls, no bidi.
+fn assert_screen_safe(text: &str, allow_tab: bool, what: &str) {
+    for (i, c) in text.chars().enumerate() {
+        let bad = (c.is_control() && c != '\n' && !(allow_tab && c == '\t'))
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        assert!(!bad, "{what}: control character {c:?} at char {i}:\n{text}");
+    }
+}
+
+#[test]
+fn normal_output_escapes_hostile_text() {
+    let (run, hosts, mut stats) = hostile_scan();
+    for opts in [WriterOptions::default(), interactive()] {
+        let out = render(Format::Normal, &opts, &run, &hosts, &stats);
+        assert_screen_safe(&out, false, "normal");
+        assert!(out.contains("evil\\x1B[2J\\xC2\\x9B31m]]>--x\"'<&\\x09\\x0AName: injected\\xE2\\x80\\xAEgpj.exe\\x7F\\x00end (203.0.113.9)"));
+        assert!(out.contains("ht/tp\\x1B[31m"));
+        assert!(out.contains("Other addresses for evil"));
+        assert!(out.contains("(not scanned): 203.0.113.10 2001:db8::1\n"));
+        assert!(out.contains(
+            "rDNS record for 203.0.113.9: bad\u{fffd}\u{fffd}-\\x00\\x07ptr--.example\n"
+        ));
+        assert!(out.contains("Nmap scan report for down\\x1B[1m.example (203.0.113.77) [host down, received no-response]\n"));
+        // No line may start with text injected through a newline in a name.
+        assert!(!out.lines().any(|l| l.starts_with("Name: injected")));
+    }
+    // Interrupted file output ends like Nmap after a fatal error.
+    let out = render(
+        Format::Normal,
+        &WriterOptions::default(),
+        &run,
+        &hosts,
+        &stats,
+    );
+    assert!(
+        out.ends_with("caught SIGINT \\x1B[0m -- \"quit\" <now> \\xC2\\x9B\nQUITTING!\n"),
+        "{out}"
+    );
+    stats.exit = Exit::Success;
+    let out = render(
+        Format::Normal,
+        &WriterOptions::default(),
+        &run,
+        &hosts,
+        &stats,
+    );
+    assert!(out.ends_with("-- 2 IP addresses (1 host up) scanned in 7.00 seconds\n"));
+}
+
+#[test]
+fn grepable_output_escapes_hostile_text() {
+    let (run, hosts, stats) = hostile_scan();
+    let out = render(
+        Format::Grepable,
+        &WriterOptions::default(),
+        &run,
+        &hosts,
+        &stats,
+    );
+    assert_screen_safe(&out, true, "grepable");
+    for line in out.lines() {
+        assert!(
+            line.starts_with("# ") || line.starts_with("Host: "),
+            "stray line {line:?}"
+        );
+    }
+    assert!(out.contains(
+        "1/open/tcp//ht|tp\\x1B[31m///, 2/open/tcp//a--b]]>\\xC2\\x85///, 3/open/tcp/////"
+    ));
+    // -v raises the folding threshold to 50: the 37 closed ports are listed.
+    assert!(out.contains(", 40/closed/tcp//x///\n"));
+    assert!(out.contains("Host: 203.0.113.77 ()\tStatus: Down\n"));
+    // Each line has the expected number of tab-separated fields.
+    let ports_line = out.lines().find(|l| l.contains("\tPorts: ")).unwrap();
+    assert_eq!(ports_line.split('\t').count(), 2);
+}
+
+#[test]
+fn xml_with_hostile_text_is_valid() {
+    let (run, hosts, mut stats) = hostile_scan();
+    for exit in [Exit::Success, stats.exit.clone()] {
+        stats.exit = exit;
+        let doc = render(Format::Xml, &WriterOptions::default(), &run, &hosts, &stats);
+        assert!(doc.is_ascii(), "XML output is pure ASCII");
+        assert!(!doc.contains("&#x1b;") && !doc.contains("&#x0;"));
+        assert!(doc.contains("<hostname name=\"evil\\x1B[2J&#xc2;&#x9b;31m]]&gt;-&#45;x&quot;&apos;&lt;&amp;&#x9;&#xa;Name: injected&#xe2;&#x80;&#xae;gpj.exe\\x7F\\x00end\" type=\"user\"/>"));
+        assert!(doc.contains("<?xml-stylesheet href=\"https://example.test/a&quot;b&lt;c&gt;-&#45;d.xsl\" type=\"text/xsl\"?>"));
+        assert!(doc.contains(" -&#45;&#45; -->\n"));
+        if let Some(r) = xmllint(&doc, "hostile") {
+            r.unwrap_or_else(|e| panic!("{e}\n{doc}"));
+        }
+    }
+    assert!(render(Format::Xml, &WriterOptions::default(), &run, &hosts, &stats)
+        .contains(" exit=\"error\" errormsg=\"caught SIGINT \\x1B[0m -&#45; &quot;quit&quot; &lt;now&gt; &#xc2;&#x9b;\"/>"));
+}
+
+#[test]
+fn json_round_trips_hostile_text() {
+    let (run, hosts, stats) = hostile_scan();
+    let doc = render(
+        Format::Json,
+        &WriterOptions::default(),
+        &run,
+        &hosts,
+        &stats,
+    );
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{e}\n{doc}"));
+    assert_eq!(v["hosts"][0]["hostnames"][0]["name"], hostile_name());
+    assert_eq!(v["hosts"][0]["hostnames"][0]["type"], "user");
+    assert_eq!(v["hosts"][0]["hostnames"][1]["type"], "PTR");
+    assert_eq!(
+        v["hosts"][0]["ports"]["port"][0]["service"]["name"],
+        "ht/tp\x1b[31m"
+    );
+    assert_eq!(v["hosts"][0]["other_addresses"][1], "2001:db8::1");
+    assert_eq!(v["hosts"][1]["status"]["state"], "down");
+    assert_eq!(v["argv"][2], run.args[2]);
+    assert_eq!(v["runstats"]["finished"]["exit"], "error");
+    assert!(
+        v["runstats"]["finished"]["errormsg"]
+            .as_str()
+            .unwrap()
+            .starts_with("caught SIGINT \x1b")
+    );
+    // Raw control characters never appear in the JSON text itself.
+    assert!(!doc.bytes().any(|b| b < 0x20 && b != b'\n'));
+}
+
+#[test]
+fn interrupted_right_after_begin_is_complete() {
+    let run = run("nmap -sT 192.0.2.1", 1795926053, &[80, 443]);
+    let mut st = stats(1795926054, 1000, 0, 0);
+    st.exit = Exit::Error("Interrupted by SIGINT".to_string());
+    for format in FORMATS {
+        let out = render(format, &WriterOptions::default(), &run, &[], &st);
+        match format {
+            Format::Xml => {
+                assert!(out.ends_with("exit=\"error\" errormsg=\"Interrupted by SIGINT\"/><hosts up=\"0\" down=\"0\" total=\"0\"/>\n</runstats>\n</nmaprun>\n"));
+                if let Some(r) = xmllint(&out, "interrupted") {
+                    r.unwrap();
+                }
+            }
+            Format::Json => {
+                let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+                assert_eq!(v["hosts"].as_array().unwrap().len(), 0);
+                assert_eq!(
+                    v["runstats"]["finished"]["errormsg"],
+                    "Interrupted by SIGINT"
+                );
+            }
+            Format::Normal => assert!(out.ends_with("\nInterrupted by SIGINT\nQUITTING!\n")),
+            Format::Grepable => assert_eq!(out.lines().count(), 1),
+        }
+    }
+    // end() without begin() still gives a complete XML and JSON document.
+    for format in [Format::Xml, Format::Json] {
+        let cap = Capture::default();
+        let mut w = writer(format, Box::new(cap.clone()), &WriterOptions::default());
+        w.end(&run, &st).unwrap();
+        let out = cap.text();
+        if format == Format::Json {
+            serde_json::from_str::<serde_json::Value>(&out).unwrap();
+        } else if let Some(r) = xmllint(&out, "end-only") {
+            r.unwrap();
+        }
+    }
+}
+
+fn ports_host(closed: u16, filtered: u16, open: &[u16]) -> Host {
+    let mut h = host("192.0.2.5", HostState::Up, Reason::SynAck);
+    let mut n = 1;
+    for _ in 0..closed {
+        h.ports
+            .push(port(n, PortState::Closed, Reason::ConnRefused, Some("c")));
+        n += 1;
+    }
+    for _ in 0..filtered {
+        h.ports
+            .push(port(n, PortState::Filtered, Reason::NoResponse, Some("f")));
+        n += 1;
+    }
+    for &p in open {
+        h.ports
+            .push(port(p, PortState::Open, Reason::SynAck, Some("o")));
+    }
+    h.ports.sort_by_key(|p| p.number);
+    h
+}
+
+fn normal_host(run: &RunInfo, h: &Host) -> String {
+    let total = 1;
+    render(
+        Format::Normal,
+        &WriterOptions::default(),
+        run,
+        std::slice::from_ref(h),
+        &stats(1795926060, 1, 1, total),
+    )
+}
+
+#[test]
+fn folding_scales_with_verbosity() {
+    let h = ports_host(40, 0, &[1000]);
+    let mut r = run("nmap x", 1795926053, &[]);
+    r.scan_info = vec![nmaps_model::ScanInfo {
+        scan_type: nmaps_model::ScanType::Connect,
+        protocol: Protocol::Tcp,
+        ports: h.ports.iter().map(|p| p.number).collect(),
+    }];
+    assert!(normal_host(&r, &h).contains("Not shown: 40 closed tcp ports (conn-refused)\n"));
+    r.verbose = 1; // threshold 50
+    let out = normal_host(&r, &h);
+    assert!(!out.contains("Not shown"));
+    assert!(
+        out.contains("\n\nPORT     STATE  SERVICE\n1/tcp    closed c\n"),
+        "{out}"
+    );
+    r.verbose = 0;
+    r.debugging = 3; // nothing is folded
+    let out = normal_host(&r, &h);
+    assert!(
+        out.contains("PORT     STATE  SERVICE REASON\n"),
+        "-d adds REASON: {out}"
+    );
+    assert!(!out.contains("Not shown"));
+}
+
+#[test]
+fn folding_orders_states_and_reasons_like_nmap() {
+    // Equal counts: closed (state 1) before filtered (state 3).
+    let h = ports_host(30, 30, &[80]);
+    let r = run("nmap x", 1795926053, &[]);
+    let out = normal_host(&r, &h);
+    assert!(
+        out.contains(
+            "Not shown: 30 closed tcp ports (conn-refused), 30 filtered tcp ports (no-response)\n"
+        ),
+        "{out}"
+    );
+    let xml = render(
+        Format::Xml,
+        &WriterOptions::default(),
+        &r,
+        std::slice::from_ref(&h),
+        &stats(1, 1, 1, 1),
+    );
+    assert!(xml.contains("<ports><extraports state=\"closed\" count=\"30\">\n<extrareasons reason=\"conn-refused\" count=\"30\" proto=\"tcp\" ports=\"1-30\"/>\n</extraports>\n<extraports state=\"filtered\" count=\"30\">\n"));
+    // Two ignored states: grepable names none.
+    let g = render(
+        Format::Grepable,
+        &WriterOptions::default(),
+        &r,
+        std::slice::from_ref(&h),
+        &stats(1, 1, 1, 1),
+    );
+    assert!(g.contains("Ports: 80/open/tcp//o///\n"), "{g}");
+
+    // Equal reason counts inside one state: Nmap's merge sort puts the later one first.
+    let mut h = ports_host(0, 0, &[80]);
+    for n in 100..130 {
+        h.ports
+            .push(port(n, PortState::Filtered, Reason::NoResponse, None));
+    }
+    for n in 200..230 {
+        h.ports
+            .push(port(n, PortState::Filtered, Reason::HostUnreach, None));
+    }
+    let out = normal_host(&r, &h);
+    assert!(
+        out.contains(
+            "Not shown: 30 filtered tcp ports (host-unreach), 30 filtered tcp ports (no-response)\n"
+        ),
+        "{out}"
+    );
+
+    // All ports folded.
+    let h = ports_host(30, 30, &[]);
+    let out = normal_host(&r, &h);
+    assert!(
+        out.contains(
+            "All 60 scanned ports on 192.0.2.5 are in ignored states.\nNot shown: 30 closed"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("PORT"));
+}
+
+#[test]
+fn names_and_hidden_hosts() {
+    let mut r = run("nmap -sT example.test", 1795926053, &[80]);
+    let mut h = host("192.0.2.1", HostState::Up, Reason::SynAck);
+    h.hostnames = vec![
+        Hostname {
+            name: "example.test".into(),
+            kind: HostnameKind::User,
+        },
+        Hostname {
+            name: "web.example.net".into(),
+            kind: HostnameKind::Ptr,
+        },
+    ];
+    h.other_addrs = vec!["192.0.2.2".parse().unwrap()];
+    h.ports = vec![port(
+        80,
+        PortState::Closed,
+        Reason::ConnRefused,
+        Some("http"),
+    )];
+    let out = normal_host(&r, &h);
+    assert!(out.contains("Nmap scan report for example.test (192.0.2.1)\nHost is up.\nOther addresses for example.test (not scanned): 192.0.2.2\nrDNS record for 192.0.2.1: web.example.net\n\nPORT   STATE  SERVICE\n80/tcp closed http\n\n"), "{out}");
+    let g = render(
+        Format::Grepable,
+        &WriterOptions::default(),
+        &r,
+        std::slice::from_ref(&h),
+        &stats(1, 1, 1, 1),
+    );
+    assert!(g.contains("Host: 192.0.2.1 (web.example.net)\tStatus: Up\n"));
+
+    // --open hides hosts without open ports in every format; down hosts too.
+    r.open_only = true;
+    r.verbose = 2;
+    let down = host("192.0.2.9", HostState::Down, Reason::NoResponse);
+    let hosts = [h.clone(), down.clone()];
+    for format in FORMATS {
+        let out = render(
+            format,
+            &WriterOptions::default(),
+            &r,
+            &hosts,
+            &stats(1, 1, 1, 2),
+        );
+        assert!(
+            !out.contains("192.0.2.1") && !out.contains("192.0.2.9"),
+            "{format:?}: {out}"
+        );
+    }
+    // Without --open, -v shows the down host.
+    r.open_only = false;
+    r.verbose = 1;
+    let xml = render(
+        Format::Xml,
+        &WriterOptions::default(),
+        &r,
+        &hosts,
+        &stats(1, 1, 1, 2),
+    );
+    assert!(xml.contains("<host><status state=\"down\" reason=\"no-response\" reason_ttl=\"0\"/>\n<address addr=\"192.0.2.9\" addrtype=\"ipv4\"/>\n</host>\n"), "{xml}");
+    let out = render(
+        Format::Normal,
+        &WriterOptions::default(),
+        &r,
+        &hosts,
+        &stats(1, 1, 1, 2),
+    );
+    assert!(
+        out.contains("Nmap scan report for 192.0.2.9 [host down]\n# Nmap done"),
+        "{out}"
+    );
+    // And without -v it is hidden.
+    r.verbose = 0;
+    let out = render(
+        Format::Grepable,
+        &WriterOptions::default(),
+        &r,
+        &hosts,
+        &stats(1, 1, 1, 2),
+    );
+    assert!(!out.contains("192.0.2.9"));
+    // The interactive hint for a single down host.
+    let out = render(
+        Format::Normal,
+        &interactive(),
+        &r,
+        &[down],
+        &stats(1, 1, 0, 1),
+    );
+    assert!(out.contains("Note: Host seems down. If it is really up, but blocking our ping probes, try -Pn\nNmap done: 1 IP address (0 hosts up) scanned in 0.00 seconds\n"), "{out}");
+}
+
+#[test]
+fn ipv6_and_reason_ttl() {
+    let mut r = run("nmap -6 -sS --reason ::1", 1795926053, &[22]);
+    r.reason = true;
+    let mut h = host("2001:db8::5", HostState::Up, Reason::EchoReply);
+    h.status.reason_ttl = 64;
+    let mut p = port(22, PortState::Open, Reason::SynAck, Some("ssh"));
+    p.reason_ttl = 64;
+    h.ports = vec![p];
+    let out = normal_host(&r, &h);
+    assert!(out.contains("Host is up, received echo-reply ttl 64.\n\nPORT   STATE SERVICE REASON\n22/tcp open  ssh     syn-ack ttl 64\n"), "{out}");
+    let xml = render(
+        Format::Xml,
+        &WriterOptions::default(),
+        &r,
+        std::slice::from_ref(&h),
+        &stats(1, 1, 1, 1),
+    );
+    assert!(xml.contains("<address addr=\"2001:db8::5\" addrtype=\"ipv6\"/>"));
+    assert!(xml.contains("reason=\"syn-ack\" reason_ttl=\"64\""));
+}
+
+struct Failing;
+impl Write for Failing {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::other("disk full"))
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn multi_keeps_going_after_an_error() {
+    let opts = WriterOptions::default();
+    let cap = Capture::default();
+    let mut m = Multi(vec![
+        writer(Format::Xml, Box::new(Failing), &opts),
+        writer(Format::Grepable, Box::new(cap.clone()), &opts),
+    ]);
+    let r = run("nmap x", 1795926053, &[80]);
+    assert_eq!(m.begin(&r).unwrap_err().to_string(), "disk full");
+    assert!(m.end(&r, &stats(1795926054, 1, 0, 0)).is_err());
+    let out = cap.text();
+    assert!(out.starts_with("# Nmap 7.93 scan initiated "));
+    assert!(out.contains("# Nmap done at "));
+}
+
+#[test]
+fn very_verbose_shows_scan_times() {
+    let (mut run, hosts, mut stats) = hostile_scan();
+    run.verbose = 2;
+    stats.exit = Exit::Success;
+    let out = render(
+        Format::Normal,
+        &WriterOptions::default(),
+        &run,
+        &hosts,
+        &stats,
+    );
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("Scanned at "))
+        .expect("Scanned at line");
+    assert!(line.ends_with(" for 7s"), "{line}");
+    assert!(out.contains("Host is up, received syn-ack (0.0015s latency).\nOther addresses"));
+}
