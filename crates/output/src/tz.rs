@@ -143,4 +143,21 @@ mod tests {
         assert_eq!(numeric(0), "UTC");
         assert_eq!(numeric(-(5 * 3600 + 1800)), "-0530");
     }
+
+    #[test]
+    fn tzif_files() {
+        let Ok(data) = std::fs::read("/usr/share/zoneinfo/America/New_York") else {
+            return;
+        };
+        // 2026-01-15 and 2026-07-15, 12:00 UTC.
+        assert_eq!(
+            from_tzif(&data, 1_768_478_400, -5 * 3600).as_deref(),
+            Some("EST")
+        );
+        assert_eq!(
+            from_tzif(&data, 1_784_116_800, -4 * 3600).as_deref(),
+            Some("EDT")
+        );
+        assert_eq!(from_tzif(b"nope", 0, 0), None);
+    }
 }
