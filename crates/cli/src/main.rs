@@ -1,1 +1,298 @@
-fn main() {}
+//! `nmaps`: parse Nmap's command line, resolve it into a scan plan, run the
+//! engine and feed every output writer.
+
+// A binary: nothing here is public API, and printing is its job.
+#![allow(unreachable_pub, clippy::print_stdout, clippy::print_stderr)]
+
+mod args;
+mod flags;
+mod keys;
+mod plan;
+mod status;
+
+use args::{Options, OutKind};
+use nmaps_engine::connect::{Shared, TcpConnector};
+use nmaps_engine::{Event, Sink};
+use nmaps_model::{Exit, Host, RunInfo, RunStats, Service, ServiceMethod};
+use nmaps_output::{Format, Multi, Writer, WriterOptions};
+use nmaps_targets::Services;
+use std::io::{self, Write};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+/// Exit status for a bad command line, as the project promises.
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let opts = match args::parse(&argv[1..]) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("nmaps: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    if opts.help {
+        print!("{}", flags::help());
+        return ExitCode::SUCCESS;
+    }
+    if opts.version {
+        println!(
+            "nmaps version {} (Nmap {} compatible command line and output)",
+            nmaps_model::NMAPS_VERSION,
+            nmaps_model::NMAP_COMPAT_VERSION
+        );
+        return ExitCode::SUCCESS;
+    }
+    let plan = match plan::resolve(&opts) {
+        Ok(p) => p,
+        Err(plan::PlanError::Usage(e)) => {
+            eprintln!("nmaps: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+        Err(plan::PlanError::Io(e)) => {
+            eprintln!("nmaps: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nmaps: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(scan(argv, opts, plan))
+}
+
+/// Standard output shared by the interactive writer and the status lines.
+#[derive(Clone)]
+struct SharedStdout(Arc<Mutex<()>>);
+
+impl Write for SharedStdout {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let _g = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        io::stdout().lock().write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        io::stdout().flush()
+    }
+}
+
+fn open_output(
+    name: &str,
+    append: bool,
+    stdout: &SharedStdout,
+) -> io::Result<Box<dyn Write + Send>> {
+    if name == "-" {
+        return Ok(Box::new(stdout.clone()));
+    }
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .append(append)
+        .truncate(!append)
+        .open(name)
+        .map_err(|e| io::Error::new(e.kind(), format!("cannot open output file {name}: {e}")))?;
+    Ok(Box::new(io::BufWriter::new(file)))
+}
+
+async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
+    let started = Instant::now();
+    let stdout = SharedStdout(Arc::new(Mutex::new(())));
+    let interactive = !opts.outputs.iter().any(|(_, f)| f == "-");
+    let wopts = WriterOptions {
+        interactive: false,
+        defeat_rst_ratelimit: opts.open,
+        no_ping: opts.no_ping,
+    };
+
+    let mut writers: Vec<Box<dyn Writer>> = Vec::new();
+    if interactive {
+        let w = WriterOptions {
+            interactive: true,
+            ..wopts.clone()
+        };
+        writers.push(nmaps_output::writer(
+            Format::Normal,
+            Box::new(stdout.clone()),
+            &w,
+        ));
+    }
+    for (kind, name) in &opts.outputs {
+        let out = match open_output(name, opts.append, &stdout) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("nmaps: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let format = match kind {
+            OutKind::Normal => Format::Normal,
+            OutKind::Xml => Format::Xml,
+            OutKind::Grepable => Format::Grepable,
+            OutKind::Json => Format::Json,
+        };
+        writers.push(nmaps_output::writer(format, out, &wopts));
+    }
+    let mut writers = Multi(writers);
+
+    let run = RunInfo {
+        args: argv,
+        start: SystemTime::now(),
+        scan_info: plan.scan_info.clone(),
+        verbose: opts.verbose,
+        debugging: opts.debug,
+        reason: opts.reason,
+        open_only: opts.open,
+        list_scan: opts.list_scan,
+        ping_only: opts.ping_scan,
+        stylesheet: plan.stylesheet.clone(),
+    };
+    let mut io_error = writers.begin(&run).err();
+
+    // Names in the target list are resolved before the scan starts.
+    let dns = match nmaps_engine::dns::Dns::new(&plan.dns) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("nmaps: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut targets = plan::expand_targets(&plan, &opts, &dns).await;
+
+    let (cancel_tx, cancel_rx) = tokio::sync::watch::channel(false);
+    let shared = Shared::new(
+        nmaps_engine::socket_budget(),
+        &plan.engine.timing,
+        cancel_rx,
+    );
+    tokio::spawn(watch_signals(cancel_tx));
+    let status_task = status::spawn(
+        shared.progress.clone(),
+        opts.stats_every,
+        !opts.noninteractive && interactive,
+        stdout.clone(),
+        started,
+    );
+
+    let mut sink = CliSink {
+        writers: &mut writers,
+        services: plan.services,
+        events_to: (interactive && opts.verbose > 0).then(|| stdout.clone()),
+        io_error: None,
+    };
+    let connector = Arc::new(TcpConnector {
+        source: opts.source,
+    });
+    let summary = nmaps_engine::run(
+        &plan.engine,
+        &mut targets,
+        &dns,
+        connector,
+        &shared,
+        &mut sink,
+    )
+    .await;
+    if io_error.is_none() {
+        io_error = sink.io_error.take();
+    }
+    status_task.abort();
+    keys::restore_terminal();
+
+    let stats = RunStats {
+        end: SystemTime::now(),
+        elapsed: started.elapsed(),
+        hosts_up: summary.up,
+        hosts_down: summary.down,
+        hosts_total: summary.total,
+        exit: if summary.interrupted {
+            Exit::Error("Interrupted by signal; output has the hosts completed before it".into())
+        } else {
+            Exit::Success
+        },
+    };
+    if summary.total == 0 && !summary.interrupted {
+        eprintln!("WARNING: No targets were specified, so 0 hosts scanned.");
+    }
+    if let Err(e) = writers.end(&run, &stats) {
+        io_error.get_or_insert(e);
+    }
+    if let Some(e) = io_error {
+        eprintln!("nmaps: writing output failed: {e}");
+        return ExitCode::FAILURE;
+    }
+    if summary.interrupted {
+        ExitCode::from(130)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The first SIGINT or SIGTERM stops the scan gracefully: outputs are finished
+/// with the hosts completed so far. A second one exits at once.
+async fn watch_signals(cancel: tokio::sync::watch::Sender<bool>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return;
+    };
+    for round in 0..2 {
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+        }
+        if round == 0 {
+            let _ = cancel.send(true);
+        } else {
+            keys::restore_terminal();
+            std::process::exit(130);
+        }
+    }
+}
+
+/// Connects the engine to the writers: adds table service names, prints `-v` events.
+struct CliSink<'a> {
+    writers: &'a mut Multi,
+    services: &'a Services,
+    events_to: Option<SharedStdout>,
+    io_error: Option<io::Error>,
+}
+
+impl Sink for CliSink<'_> {
+    fn host(&mut self, mut host: Host) {
+        for p in &mut host.ports {
+            let name = self
+                .services
+                .name(p.number, p.protocol)
+                .unwrap_or("unknown");
+            p.service = Some(Service {
+                name: name.to_string(),
+                method: ServiceMethod::Table,
+                conf: 3,
+            });
+        }
+        if let Err(e) = self.writers.host(&host) {
+            self.io_error.get_or_insert(e);
+        }
+    }
+
+    fn event(&mut self, event: Event) {
+        let Some(out) = &mut self.events_to else {
+            return;
+        };
+        let text = status::event_text(&event);
+        if !text.is_empty() {
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+        }
+    }
+}
