@@ -12,8 +12,8 @@ pub mod target;
 
 pub use permute::{scan_order, scan_order_for};
 pub use ports::{
-    Resolution, parse_port_spec_for,
-    PortList, PortSelection, PortSpec, PortSpecError, ProtoSet, parse_port_spec, select_ports,
+    PortList, PortSelection, PortSpec, PortSpecError, ProtoSet, Resolution, parse_port_spec,
+    parse_port_spec_for, select_ports,
 };
 pub use services::{Protocols, Services};
 pub use target::{

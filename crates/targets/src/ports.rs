@@ -182,6 +182,7 @@ pub struct PortElem {
 pub struct PortSpec {
     pub elems: Vec<PortElem>,
     explicit: ProtoSet,
+    source: String,
 }
 
 /// The outcome of [`PortSpec::resolve`].
@@ -373,6 +374,7 @@ fn parse_with(
     Ok(PortSpec {
         elems: p.elems,
         explicit: p.explicit,
+        source: spec.to_string(),
     })
 }
 
@@ -414,8 +416,14 @@ impl Parser<'_> {
             .map_or(self.b.len(), |i| from + i);
         String::from_utf8_lossy(&self.b[from..end]).into_owned()
     }
+    /// Error naming the element at `from` (or the whole spec when that
+    /// element is empty, as in `1,,2`).
     fn err(&self, kind: PortSpecErrorKind, from: usize) -> PortSpecError {
-        PortSpecError::new(kind, self.token_from(from), self.simple)
+        let mut tok = self.token_from(from);
+        if tok.trim().is_empty() {
+            tok = String::from_utf8_lossy(self.b).into_owned();
+        }
+        PortSpecError::new(kind, tok, self.simple)
     }
     /// Digits as C's strtol would read them, saturating.
     fn number(&mut self) -> u32 {
@@ -721,13 +729,7 @@ impl PortSpec {
             }
         }
         if !scanned.is_empty() && out.is_empty() {
-            let whole = self
-                .elems
-                .iter()
-                .map(|e| format!("{:?}", e.item))
-                .collect::<Vec<_>>()
-                .join(",");
-            return Err(PortSpecError::new(K::NoPorts, whole, simple));
+            return Err(PortSpecError::new(K::NoPorts, self.source.clone(), simple));
         }
         Ok(Resolution {
             ports: out,
@@ -879,4 +881,78 @@ fn finish(
         ports.exclude(&ex.resolve(scanned, services, protocols)?.ports);
     }
     Ok(Resolution { ports, duplicates })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(spec: &str) -> PortSpecError {
+        let sc = ProtoSet {
+            tcp: true,
+            udp: true,
+            ..ProtoSet::default()
+        };
+        parse_port_spec_for(spec, sc, Services::embedded(), Protocols::embedded()).unwrap_err()
+    }
+
+    #[test]
+    fn errors_name_the_token() {
+        let cases = [
+            ("99999", "99999"),
+            ("80-70", "80-70"),
+            ("22,80-70,90", "80-70"),
+            ("abc", "abc"),
+            ("T:", "T:"),
+            ("", ""),
+            ("1,,2", "1,,2"),
+            ("1-2-3", "1-2-3"),
+            ("t:22", "t:22"),
+        ];
+        for (spec, token) in cases {
+            let e = err(spec);
+            assert_eq!(e.token, token, "{spec}");
+            let shown = e.to_string();
+            assert!(shown.contains(&format!("{token:?}")), "{shown}");
+            assert!(!shown.contains('\n'));
+        }
+        assert_eq!(
+            err("80-70").nmap_message(),
+            "Your port range 80-70 is backwards. Did you mean 70-80?"
+        );
+    }
+
+    #[test]
+    fn explicit_and_simple() {
+        let s = parse_port_spec("T:80,U:53,1", Services::embedded()).unwrap();
+        let e = s.explicit_protocols();
+        assert!(e.tcp && e.udp && !e.sctp && !e.ip);
+        let svc = Services::embedded();
+        let p = Protocols::embedded();
+        assert_eq!(
+            parse_port_list_simple("22,80-81,https", Protocol::Tcp, svc, p).unwrap(),
+            vec![22, 80, 81, 443]
+        );
+        let e = parse_port_list_simple("T:22", Protocol::Tcp, svc, p).unwrap_err();
+        assert_eq!(
+            e.nmap_message(),
+            "Error #485: Your port specifications are illegal.  Example of proper form: \"-100,200-1024,3000-4000,60000-\""
+        );
+    }
+
+    #[test]
+    fn exclusion_helper() {
+        let mut a = PortList {
+            tcp: vec![1, 2, 3],
+            udp: vec![1],
+            ..PortList::default()
+        };
+        a.exclude(&PortList {
+            tcp: vec![2],
+            udp: vec![5],
+            ..PortList::default()
+        });
+        assert_eq!(a.tcp, vec![1, 3]);
+        assert_eq!(a.udp, vec![1]);
+    }
 }

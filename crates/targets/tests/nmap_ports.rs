@@ -96,7 +96,9 @@ fn matches_nmap_793() {
             Err(msg) => format!("ERR:{msg}"),
         };
         if got != want {
-            failures.push(format!("{flags} | {spec:?}\n  want {want:.200}\n  got  {got:.200}"));
+            failures.push(format!(
+                "{flags} | {spec:?}\n  want {want:.200}\n  got  {got:.200}"
+            ));
         }
     }
     assert!(n > 100);
