@@ -32,7 +32,7 @@ pub async fn connect_ping<C: Connector>(
     let mut unreachable = None;
     for _ in 0..tries {
         let mut set = JoinSet::new();
-        for &port in ports {
+        for (idx, &port) in ports.iter().enumerate() {
             let Ok(permit) = shared.sockets.clone().acquire_owned().await else {
                 break;
             };
@@ -41,22 +41,40 @@ pub async fn connect_ping<C: Connector>(
                 let sent = Instant::now();
                 let outcome = fut.await;
                 drop(permit);
-                (outcome, sent.elapsed())
+                (idx, outcome, sent.elapsed())
             });
         }
+        let mut answers: Vec<(usize, Reason, Duration)> = Vec::new();
         while let Some(res) = set.join_next().await {
-            let Ok((outcome, rtt)) = res else { continue };
-            shared.progress.probe_sent();
-            let reason = match outcome {
-                ConnectOutcome::Open => Reason::SynAck,
-                ConnectOutcome::Refused => Reason::ConnRefused,
-                ConnectOutcome::Unreachable(r) => {
-                    unreachable = Some(r);
-                    continue;
-                }
-                _ => continue,
+            let Ok((idx, outcome, rtt)) = res else {
+                continue;
             };
+            shared.progress.probe_sent();
+            match outcome {
+                ConnectOutcome::Open => answers.push((idx, Reason::SynAck, rtt)),
+                ConnectOutcome::Refused => answers.push((idx, Reason::ConnRefused, rtt)),
+                ConnectOutcome::Unreachable(r) => unreachable = Some(r),
+                _ => {}
+            }
+            if answers.is_empty() {
+                continue;
+            }
+            // Answers that arrive together are read in probe order, as Nmap
+            // reads its ready sockets: give the others a moment (about one
+            // more round trip) to land, then take the earliest probe's answer.
+            let grace = (rtt + Duration::from_millis(1)).min(Duration::from_millis(50));
+            let deadline = Instant::now() + grace;
+            while let Ok(Some(Ok((idx, outcome, rtt)))) =
+                tokio::time::timeout_at(deadline, set.join_next()).await
+            {
+                match outcome {
+                    ConnectOutcome::Open => answers.push((idx, Reason::SynAck, rtt)),
+                    ConnectOutcome::Refused => answers.push((idx, Reason::ConnRefused, rtt)),
+                    _ => {}
+                }
+            }
             set.abort_all();
+            let (_, reason, rtt) = answers.into_iter().min_by_key(|a| a.0).expect("non-empty");
             return PingResult {
                 up: true,
                 reason,

@@ -185,7 +185,11 @@ async fn run_group<C: Connector>(
     // Phase 1: discovery.
     let mut ping_rtt: Vec<Option<Duration>> = vec![None; hosts.len()];
     match (&plan.mode, &plan.discovery) {
-        (Mode::List, _) => {}
+        (Mode::List, _) => {
+            for h in &mut hosts {
+                h.status = status(HostState::Unknown, Reason::UserSet);
+            }
+        }
         (_, Discovery::Skip) => {
             for h in &mut hosts {
                 h.status = status(HostState::Up, Reason::UserSet);
