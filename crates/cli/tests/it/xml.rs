@@ -76,6 +76,11 @@ fn elem(e: &quick_xml::events::BytesStart<'_>) -> Elem {
     }
 }
 
+/// A folded state: (state, count, [(reason, count)]).
+pub type Extra = (String, String, Vec<(String, String)>);
+/// A port: (protocol, number, state, reason, service name).
+pub type PortRow = (String, String, String, String, String);
+
 /// What conformance compares for one host: status, names, every port's state
 /// and reason, and the folded port counts.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -84,8 +89,8 @@ pub struct HostView {
     pub state: String,
     pub reason: String,
     pub hostnames: Vec<(String, String)>,
-    pub ports: Vec<(String, String, String, String, String)>,
-    pub extraports: Vec<(String, String, Vec<(String, String)>)>,
+    pub ports: Vec<PortRow>,
+    pub extraports: Vec<Extra>,
 }
 
 pub fn hosts(doc: &Elem) -> Vec<HostView> {
