@@ -63,6 +63,10 @@ def parse(xml_text: str, who: str) -> dict:
     for h in root.findall("host"):
         addrs = {a.get("addrtype"): a.get("addr") for a in h.findall("address")}
         key = addrs.get("ipv4") or addrs.get("ipv6") or "?"
+        n = 2
+        while key in out["hosts"]:  # the same target given twice: keep both, in order
+            key = f"{addrs.get('ipv4') or addrs.get('ipv6')}#{n}"
+            n += 1
         st = h.find("status")
         host = {
             "state": st.get("state") if st is not None else None,
@@ -134,11 +138,12 @@ def compare(a: dict, b: dict, an: str = "nmap", bn: str = "nmaps") -> list[str]:
 
 def addr_sort_key(a: str):
     import ipaddress
+    base, _, n = a.partition("#")
     try:
-        ip = ipaddress.ip_address(a)
-        return (ip.version, int(ip))
+        ip = ipaddress.ip_address(base)
+        return (ip.version, int(ip), int(n or 1))
     except ValueError:
-        return (9, 0)
+        return (9, 0, 0)
 
 
 def port_sort_key(p: str):

@@ -1,0 +1,370 @@
+"""Tests of the nmaps network lab and connect-scan conformance against nmap.
+
+Run as root:  python3 -m pytest -q tests/lab/test_lab.py
+A uniquely named lab is brought up for the session and taken down after it
+(set LAB_REUSE=NAME to use a lab that is already up and leave it up).
+NMAPS=PATH selects the nmaps binary (default target/release/nmaps).
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import os
+import secrets
+import subprocess
+import sys
+import time
+
+import pytest
+
+LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, LAB_DIR)
+import conform  # noqa: E402
+
+LAB = os.path.join(LAB_DIR, "lab")
+SCENARIO = json.load(open(os.path.join(LAB_DIR, "scenario.json")))
+HOSTS = {h["name"]: h for h in SCENARIO["hosts"]}
+ROUTER = dict(SCENARIO["router"])
+NMAPS = os.environ.get("NMAPS", conform.DEFAULT_NMAPS)
+
+
+def run(cmd, timeout=120, check=False):
+    p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {p.returncode}\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+@pytest.fixture(scope="session")
+def lab():
+    if os.geteuid() != 0:
+        pytest.fail("the lab needs root (network namespaces)")
+    reuse = os.environ.get("LAB_REUSE")
+    name = reuse or "lt" + secrets.token_hex(3)
+    if not reuse:
+        t0 = time.monotonic()
+        p = run([LAB, "--name", name, "up"], timeout=120)
+        if p.returncode != 0:
+            run([LAB, "--name", name, "down"], timeout=60)
+            pytest.fail(f"lab up failed (a daemon did not start?):\n{p.stderr}")
+        print(f"\nlab {name} up in {time.monotonic() - t0:.1f}s", file=sys.stderr)
+    yield name
+    if not reuse:
+        t0 = time.monotonic()
+        p = run([LAB, "--name", name, "down"], timeout=120)
+        left = [n for n in run(["ip", "netns", "list"]).stdout.split() if n.startswith(name + "-")]
+        assert p.returncode == 0, p.stderr
+        assert not left, f"namespaces left behind: {left}"
+        assert not os.path.exists(f"/tmp/{name}"), "lab temp dir left behind"
+        assert not os.path.exists(f"/etc/netns/{name}-scan"), "resolv.conf override left behind"
+        print(f"lab {name} down in {time.monotonic() - t0:.1f}s", file=sys.stderr)
+
+
+def lab_exec(lab, *cmd, timeout=180):
+    return run([LAB, "--name", lab, "exec", *cmd], timeout=timeout)
+
+
+def nmap_xml(lab, *flags, timeout=180):
+    p = lab_exec(lab, "nmap", *flags, "-oX", "-", timeout=timeout)
+    assert p.returncode == 0, f"nmap {' '.join(flags)} failed: {p.stderr}"
+    return conform.parse(p.stdout, "nmap")
+
+
+def ports_of(h, proto="tcp"):
+    return ",".join(sorted(h[proto], key=int))
+
+
+def host_ids():
+    return [h["name"] for h in SCENARIO["hosts"]] + ["router"]
+
+
+def host_by_id(name):
+    return ROUTER if name == "router" else HOSTS[name]
+
+
+# ------------------------------------------------------------------ isolation
+
+def test_scanner_has_no_default_route(lab):
+    for fam in ("-4", "-6"):
+        out = run(["ip", "-n", f"{lab}-scan", fam, "route", "show", "default"], check=True).stdout
+        assert out.strip() == "", f"scanner has a default route ({fam}): {out}"
+    links = run(["ip", "-n", f"{lab}-scan", "-o", "link", "show"], check=True).stdout
+    names = sorted(line.split(": ")[1].split("@")[0] for line in links.splitlines())
+    assert names == ["eth0", "lo"], names
+    assert run([LAB, "--name", lab, "check"]).returncode == 0
+
+
+def test_no_lab_namespace_links_to_root(lab):
+    # every veth of every lab namespace has its peer in another lab namespace
+    for ns in run(["ip", "netns", "list"]).stdout.split():
+        if not ns.startswith(lab + "-"):
+            continue
+        for line in run(["ip", "-n", ns, "-d", "-o", "link", "show", "type", "veth"]).stdout.splitlines():
+            assert f"link-netns {lab}-" in line, f"{ns}: veth not linked to a lab namespace: {line}"
+
+
+@pytest.mark.parametrize("how", ["v4-default", "v6-default", "extra-link"])
+def test_isolation_check_refuses(lab, how):
+    ns = f"{lab}-scan"
+    if how == "v4-default":
+        add = ["ip", "-n", ns, "route", "add", "default", "via", "198.18.0.254"]
+        rm = ["ip", "-n", ns, "route", "del", "default", "via", "198.18.0.254"]
+    elif how == "v6-default":
+        add = ["ip", "-n", ns, "-6", "route", "add", "default", "via", "fd00:18::254"]
+        rm = ["ip", "-n", ns, "-6", "route", "del", "default", "via", "fd00:18::254"]
+    else:
+        add = ["ip", "-n", ns, "link", "add", "labx0", "type", "veth", "peer", "name", "labx1"]
+        rm = ["ip", "-n", ns, "link", "del", "labx0"]
+    run(add, check=True)
+    try:
+        p = run([LAB, "--name", lab, "exec", "sh", "-c", "echo RAN"])
+        assert p.returncode != 0, "lab exec ran despite the broken isolation"
+        assert "RAN" not in p.stdout
+        assert "REFUSED" in p.stderr, p.stderr
+    finally:
+        run(rm, check=True)
+    assert lab_exec(lab, "true").returncode == 0
+
+
+# ------------------------------------------------------------------ lab health
+
+def test_all_services_listening(lab):
+    p = run([LAB, "--name", lab, "status"])
+    assert p.returncode == 0, f"some daemons are not listening:\n{p.stdout}\n{p.stderr}"
+
+
+def test_up_is_idempotent(lab):
+    t0 = time.monotonic()
+    p = run([LAB, "--name", lab, "up"], check=True)
+    assert "already up" in p.stderr
+    assert time.monotonic() - t0 < 10
+
+
+def test_faults_configured(lab):
+    ruleset = run(["ip", "netns", "exec", f"{lab}-lossy", "nft", "list", "ruleset"], check=True).stdout
+    assert "numgen random mod 100" in ruleset
+    fw = run(["ip", "netns", "exec", f"{lab}-fw", "nft", "list", "ruleset"], check=True).stdout
+    for needle in ("dport { 81, 443 } drop", "dport 82 reject with icmpx admin-prohibited", "reset", "udp dport 162 reject"):
+        assert needle in fw
+    assert "tbf" in run(["ip", "netns", "exec", f"{lab}-slow", "tc", "qdisc", "show", "dev", "eth0"], check=True).stdout
+    rl = run(["ip", "netns", "exec", f"{lab}-fw", "sysctl", "-n", "net.ipv4.icmp_ratelimit"], check=True).stdout
+    assert rl.strip() == "1000"
+
+
+def test_rate_limited_link_is_slow(lab):
+    code = ("import time,urllib.request,sys\n"
+            "t=time.monotonic(); n=len(urllib.request.urlopen(sys.argv[1],timeout=30).read()); print(n, time.monotonic()-t)")
+    fast = lab_exec(lab, sys.executable, "-c", code, "http://198.18.0.20/big.bin")
+    slow = lab_exec(lab, sys.executable, "-c", code, "http://198.18.0.23/big.bin")
+    assert fast.returncode == 0 and slow.returncode == 0, fast.stderr + slow.stderr
+    nf, tf = fast.stdout.split()
+    ns_, ts = slow.stdout.split()
+    assert int(nf) == int(ns_) == 262144
+    # 256 KiB at 1 Mbit/s takes ~2 s
+    assert float(ts) > 1.0 and float(ts) > 4 * float(tf), (tf, ts)
+
+
+def test_hostile_services_misbehave(lab):
+    code = r'''
+import socket, ssl, time, sys
+def conn(port):
+    s = socket.create_connection(("198.18.0.66", port), timeout=5); return s
+def read_for(s, secs, cap=1 << 20):
+    s.settimeout(0.2); buf = b""; end = time.monotonic() + secs
+    while time.monotonic() < end and len(buf) < cap:
+        try:
+            d = s.recv(65536)
+            if not d: break
+            buf += d
+        except socket.timeout: pass
+    return buf
+r = {}
+s = conn(21); r["endless"] = len(read_for(s, 1.5)); s.close()
+s = conn(23); g = read_for(s, 1.0); s.close()
+r["garbage"] = all(x in g for x in (b"\x1b[", b"\x00", b"]]>", b"--", b"<", b"&", b"\xc3\x28"))
+s = conn(79); r["drip"] = len(read_for(s, 2.5)); s.close()
+s = conn(8080); s.sendall(b"GET / HTTP/1.0\r\n\r\n"); r["silent"] = len(read_for(s, 1.5)); s.close()
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+try:
+    t = ctx.wrap_socket(conn(443), server_hostname="hostile.lab.test"); r["tls"] = "handshake ok"
+except (ssl.SSLError, ConnectionError, OSError) as e:
+    r["tls"] = "broken"
+print(r)
+'''
+    p = lab_exec(lab, sys.executable, "-c", code, timeout=60)
+    assert p.returncode == 0, p.stderr
+    r = eval(p.stdout)  # dict literal printed by the probe
+    assert r["endless"] > 100_000, r
+    assert r["garbage"] is True, r
+    assert 1 <= r["drip"] <= 4, r
+    assert r["silent"] == 0, r
+    assert r["tls"] == "broken", r
+
+
+# ------------------------------------------------------------------ ground truth vs nmap
+
+@pytest.mark.parametrize("name", host_ids())
+def test_ground_truth_connect(lab, name):
+    h = host_by_id(name)
+    attempts = 3 if h.get("flaky") else 1
+    for attempt in range(attempts):
+        scan = nmap_xml(lab, "-sT", "--unprivileged", "--reason", "-n", "-p", ports_of(h), h["ipv4"])
+        problems = []
+        if not h["up"]:
+            if scan["hosts"] or scan["runstats"].get("down") != "1":
+                problems.append(f"expected down, nmap says {scan['runstats']} {list(scan['hosts'])}")
+        else:
+            got = scan["hosts"].get(h["ipv4"])
+            if not got or got["state"] != "up":
+                problems.append("expected up")
+            else:
+                for port, e in h["tcp"].items():
+                    g = got["ports"].get(f"{port}/tcp")
+                    want = e["connect"]
+                    if g is None or (g["state"], g["reason"]) != (want["state"], want["reason"]):
+                        problems.append(f"{port}/tcp: scenario {want} nmap {g and (g['state'], g['reason'])}")
+                    elif e.get("service") and g["service"].get("name") != e["service"]:
+                        problems.append(f"{port}/tcp service: scenario {e['service']} nmap {g['service'].get('name')}")
+        if not problems:
+            return
+    pytest.fail(f"{name}: scenario.json disagrees with nmap:\n  " + "\n  ".join(problems))
+
+
+def test_ground_truth_ipv6_connect(lab):
+    targets = [h for h in SCENARIO["hosts"] if h["up"] and not h.get("flaky")]
+    ports = sorted({int(p) for h in targets for p in h["tcp"]})
+    scan = nmap_xml(lab, "-6", "-sT", "--unprivileged", "--reason", "-n", "-p", ",".join(map(str, ports)),
+                    *[h["ipv6"] for h in targets], HOSTS["down"]["ipv6"])
+    problems = []
+    for h in targets:
+        got = scan["hosts"].get(h["ipv6"])
+        if not got:
+            problems.append(f"{h['name']} {h['ipv6']} not up")
+            continue
+        for port, e in h["tcp"].items():
+            want = e.get("connect6") or e["connect"]
+            g = got["ports"].get(f"{port}/tcp")
+            if g is None or (g["state"], g["reason"]) != (want["state"], want["reason"]):
+                problems.append(f"{h['name']} {port}/tcp: scenario {want} nmap {g and (g['state'], g['reason'])}")
+    assert HOSTS["down"]["ipv6"] not in scan["hosts"]
+    assert not problems, "\n".join(problems)
+
+
+def test_ground_truth_syn(lab):
+    targets = [h for h in SCENARIO["hosts"] if h["up"] and not h.get("flaky")] + [ROUTER]
+    ports = sorted({int(p) for h in targets for p in h["tcp"]})
+    scan = nmap_xml(lab, "-sS", "--reason", "-n", "-p", ",".join(map(str, ports)), *[h["ipv4"] for h in targets])
+    problems = []
+    for h in targets:
+        got = scan["hosts"].get(h["ipv4"])
+        if not got:
+            problems.append(f"{h['name']} not up")
+            continue
+        for port, e in h["tcp"].items():
+            want = e["syn"]
+            g = got["ports"].get(f"{port}/tcp")
+            if g is None or (g["state"], g["reason"]) != (want["state"], want["reason"]):
+                problems.append(f"{h['name']} {port}/tcp: scenario {want} nmap {g and (g['state'], g['reason'])}")
+    assert not problems, "\n".join(problems)
+
+
+def test_ground_truth_udp(lab):
+    targets = [h for h in SCENARIO["hosts"] if h["up"] and h["udp"]]
+    ports = sorted({int(p) for h in targets for p in h["udp"]})
+    scan = nmap_xml(lab, "-sU", "--reason", "-n", "-p", ",".join(map(str, ports)), *[h["ipv4"] for h in targets])
+    problems = []
+    for h in targets:
+        got = scan["hosts"][h["ipv4"]]
+        for port, e in h["udp"].items():
+            want = e["udp_scan"]
+            g = got["ports"].get(f"{port}/udp")
+            if g is None or (g["state"], g["reason"]) != (want["state"], want["reason"]):
+                problems.append(f"{h['name']} {port}/udp: scenario {want} nmap {g and (g['state'], g['reason'])}")
+    assert not problems, "\n".join(problems)
+
+
+def test_ground_truth_macs_and_arp(lab):
+    scan = nmap_xml(lab, "-sn", "-n", SCENARIO["ipv4_lan"])
+    want = {h["ipv4"]: h["mac"].upper() for h in SCENARIO["hosts"] if h["up"] and h["segment"] == "lan"}
+    want[ROUTER["ipv4"]] = ROUTER["mac"].upper()
+    got = {a: h["mac"] for a, h in scan["hosts"].items() if a != SCENARIO["scanner"]["ipv4"]}
+    assert got == want
+    assert HOSTS["down"]["ipv4"] not in scan["hosts"]
+
+
+def test_dns_forward_and_reverse(lab):
+    lan = [h for h in SCENARIO["hosts"] if h["up"]]
+    scan = nmap_xml(lab, "-sL", "--dns-servers", SCENARIO["dns_server"], *[h["ipv4"] for h in lan], HOSTS["down"]["ipv4"])
+    for h in lan:
+        names = [n for n, t in scan["hosts"][h["ipv4"]]["hostnames"] if t == "PTR"]
+        assert names == [h["names"][0]], (h["name"], names)
+    assert scan["hosts"][HOSTS["down"]["ipv4"]]["hostnames"] == []
+    fwd = nmap_xml(lab, "-sL", *(n for h in lan for n in h["names"]))
+    by_name = {n: a.split("#")[0] for a, h in fwd["hosts"].items() for n, t in h["hostnames"] if t == "user"}
+    for h in lan:
+        for n in h["names"]:
+            assert by_name.get(n) == h["ipv4"], (n, by_name.get(n))
+    p = lab_exec(lab, "getent", "ahostsv6", "www.lab.test")
+    assert HOSTS["web"]["ipv6"] in p.stdout
+    assert lab_exec(lab, "getent", "hosts", "nosuchname.lab.test").returncode != 0
+
+
+def test_anyip_host_answers_whole_16(lab):
+    sample = HOSTS["any"]["anyip"]["sample"]
+    scan = nmap_xml(lab, "-sT", "--unprivileged", "-n", "-p", "22,80,23", *sample)
+    for a in sample:
+        ports = scan["hosts"][a]["ports"]
+        assert ports["80/tcp"]["state"] == "open" and ports["22/tcp"]["state"] == "open", a
+        assert ports["23/tcp"]["state"] == "closed", a
+
+
+def test_router_subnet_reached(lab):
+    far = HOSTS["far"]
+    scan = nmap_xml(lab, "-sn", "-n", "--traceroute", far["ipv4"])
+    h = scan["hosts"][far["ipv4"]]
+    assert h["state"] == "up" and h["mac"] is None  # not on the scanner's link: no ARP, no MAC
+    p = lab_exec(lab, "nmap", "-sn", "-n", "--traceroute", far["ipv4"], "-oX", "-")
+    assert 'ttl="1" ipaddr="198.18.0.254"' in p.stdout and 'ttl="2" ipaddr="198.18.1.10"' in p.stdout, p.stdout
+
+
+# ------------------------------------------------------------------ conformance of nmaps
+
+def require_nmaps():
+    if not os.path.exists(NMAPS):
+        pytest.fail(f"nmaps binary not found at {NMAPS}: build it with `cargo build --release -p nmaps`")
+
+
+@pytest.mark.parametrize("name", host_ids())
+def test_conform_connect_scan(lab, name):
+    require_nmaps()
+    h = host_by_id(name)
+    attempts = "3" if h.get("flaky") else "1"
+    p = run([sys.executable, os.path.join(LAB_DIR, "conform.py"), "--lab", lab, "--nmaps", NMAPS, "--attempts", attempts,
+             "-sT", "--unprivileged", "--reason", "-n", "-p", ports_of(h), h["ipv4"]], timeout=300)
+    assert p.returncode == 0, f"nmaps differs from nmap on {name}:\n{p.stdout}\n{p.stderr}"
+
+
+def test_conform_anyip_and_far(lab):
+    require_nmaps()
+    targets = HOSTS["any"]["anyip"]["sample"][:3] + [HOSTS["far"]["ipv4"], HOSTS["down"]["ipv4"]]
+    p = run([sys.executable, os.path.join(LAB_DIR, "conform.py"), "--lab", lab, "--nmaps", NMAPS,
+             "-sT", "--unprivileged", "--reason", "-n", "-p", "22,23,80", *targets], timeout=300)
+    assert p.returncode == 0, f"{p.stdout}\n{p.stderr}"
+
+
+# ------------------------------------------------------------------ the comparer itself
+
+XML = """<?xml version="1.0"?><nmaprun><scaninfo type="connect" protocol="tcp" numservices="1" services="22"/>
+<host><status state="up" reason="syn-ack"/><address addr="198.18.0.10" addrtype="ipv4"/><hostnames/>
+<ports><port protocol="tcp" portid="22"><state state="{state}" reason="{reason}"/><service name="ssh" method="table"/></port></ports></host>
+<runstats><finished time="1"/><hosts up="1" down="0" total="1"/></runstats></nmaprun>"""
+
+
+def test_compare_reports_differences():
+    a = conform.parse(XML.format(state="open", reason="syn-ack"), "a")
+    assert conform.compare(a, a) == []
+    b = conform.parse(XML.format(state="closed", reason="conn-refused"), "b")
+    diffs = conform.compare(a, b)
+    assert any("22/tcp: state" in d for d in diffs) and any("reason" in d for d in diffs), diffs
+    with pytest.raises(conform.ScanError):
+        conform.parse("<nmaprun><host>", "broken")
