@@ -340,14 +340,14 @@ def test_conform_connect_scan(lab, name):
     h = host_by_id(name)
     attempts = "3" if h.get("flaky") else "1"
     p = run([sys.executable, os.path.join(LAB_DIR, "conform.py"), "--lab", lab, "--nmaps", NMAPS, "--attempts", attempts,
-             "-sT", "--unprivileged", "--reason", "-n", "-p", ports_of(h), h["ipv4"]], timeout=300)
+             "--timeout", "90", "-sT", "--unprivileged", "--reason", "-n", "-p", ports_of(h), h["ipv4"]], timeout=300)
     assert p.returncode == 0, f"nmaps differs from nmap on {name}:\n{p.stdout}\n{p.stderr}"
 
 
 def test_conform_anyip_and_far(lab):
     require_nmaps()
     targets = HOSTS["any"]["anyip"]["sample"][:3] + [HOSTS["far"]["ipv4"], HOSTS["down"]["ipv4"]]
-    p = run([sys.executable, os.path.join(LAB_DIR, "conform.py"), "--lab", lab, "--nmaps", NMAPS,
+    p = run([sys.executable, os.path.join(LAB_DIR, "conform.py"), "--lab", lab, "--nmaps", NMAPS, "--timeout", "90",
              "-sT", "--unprivileged", "--reason", "-n", "-p", "22,23,80", *targets], timeout=300)
     assert p.returncode == 0, f"{p.stdout}\n{p.stderr}"
 
