@@ -188,9 +188,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
         events_to: (interactive && opts.verbose > 0).then(|| stdout.clone()),
         io_error: None,
     };
-    let connector = Arc::new(TcpConnector {
-        source: opts.source,
-    });
+    let connector = Arc::new(TcpConnector::new(opts.source));
     let summary = nmaps_engine::run(
         &plan.engine,
         &mut targets,

@@ -8,12 +8,14 @@
 use crate::progress::Progress;
 use crate::timing::{Pacer, RttEstimator, Timing};
 use nmaps_model::{PortState, Reason};
+use socket2::{Domain, Protocol as SockProto, Socket, Type};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::io::unix::AsyncFd;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
@@ -46,10 +48,138 @@ pub trait Connector: Send + Sync + 'static {
 }
 
 /// Connects with the operating system's TCP stack.
+///
+/// A refused connect leaves a Linux TCP socket closed but reusable, so the
+/// connector keeps such sockets in a pool and issues the next connect on
+/// them, saving the socket's creation and teardown in the kernel. A pooled
+/// socket is taken out of the reactor and registered afresh when reused:
+/// tokio keeps a socket's "closed" readiness forever, which would make the
+/// next handshake look finished at once. Sockets that connected, timed out or
+/// failed otherwise are closed, never reused.
 #[derive(Debug, Clone, Default)]
 pub struct TcpConnector {
-    /// Source address to bind (`-S`).
+    /// Source address to bind (`-S`); bound sockets are not pooled.
     pub source: Option<IpAddr>,
+    pool: Arc<Mutex<Pool>>,
+}
+
+#[derive(Debug, Default)]
+struct Pool {
+    v4: Vec<Socket>,
+    v6: Vec<Socket>,
+}
+
+impl TcpConnector {
+    pub fn new(source: Option<IpAddr>) -> Self {
+        Self {
+            source,
+            pool: Arc::default(),
+        }
+    }
+
+    fn take(&self, addr: SocketAddr) -> io::Result<Socket> {
+        if self.source.is_none() {
+            let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+            let list = if addr.is_ipv4() {
+                &mut pool.v4
+            } else {
+                &mut pool.v6
+            };
+            if let Some(s) = list.pop() {
+                return Ok(s);
+            }
+        }
+        let domain = if addr.is_ipv4() {
+            Domain::IPV4
+        } else {
+            Domain::IPV6
+        };
+        let sock = Socket::new(domain, Type::STREAM.nonblocking(), Some(SockProto::TCP))?;
+        if let Some(src) = self.source {
+            sock.bind(&SocketAddr::new(src, 0).into())?;
+        }
+        Ok(sock)
+    }
+
+    fn give_back(&self, addr: SocketAddr, sock: Socket) {
+        if self.source.is_none() {
+            let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
+            if addr.is_ipv4() {
+                pool.v4.push(sock)
+            } else {
+                pool.v6.push(sock)
+            }
+        }
+    }
+}
+
+/// Register a socket with the runtime's reactor for write readiness.
+#[allow(unsafe_code)]
+fn register(sock: Socket) -> Result<AsyncFd<Socket>, (Socket, io::Error)> {
+    // SAFETY: `Socket` owns its descriptor and closes it only when dropped;
+    // the AsyncFd owns the Socket until `into_inner` gives it back, so the fd
+    // stays open and the same for the AsyncFd's whole lifetime.
+    unsafe { AsyncFd::register_with_interest(sock, tokio::io::Interest::WRITABLE) }
+        .map_err(|e| e.into_parts())
+}
+
+/// What a `connect()` call said about the handshake.
+enum Step {
+    Done(io::Result<()>),
+    Pending,
+}
+
+fn step(sock: &Socket, target: &socket2::SockAddr) -> Step {
+    match sock.connect(target) {
+        Ok(()) => Step::Done(Ok(())),
+        Err(e) if e.raw_os_error() == Some(libc::EISCONN) => Step::Done(Ok(())),
+        Err(e) if matches!(e.raw_os_error(), Some(libc::EINPROGRESS | libc::EALREADY)) => {
+            Step::Pending
+        }
+        Err(e) => Step::Done(Err(e)),
+    }
+}
+
+/// One non-blocking connect, to completion. The first `connect()` starts the
+/// handshake; calling it again reports the outcome (EISCONN on success, the
+/// error otherwise) and, on failure, makes the socket reusable. A loopback or
+/// LAN answer has often been processed before the first call returns, so the
+/// second call is made at once, and the socket is only registered with the
+/// reactor (and the task put to sleep) if the handshake is still running.
+async fn attempt(sock: Socket, addr: SocketAddr) -> (Socket, io::Result<()>) {
+    let target: socket2::SockAddr = addr.into();
+    for _ in 0..2 {
+        if let Step::Done(r) = step(&sock, &target) {
+            return (sock, r);
+        }
+    }
+    let fd = match register(sock) {
+        Ok(fd) => fd,
+        Err((sock, e)) => return (sock, Err(e)),
+    };
+    let mut spurious = 0u32;
+    let result = loop {
+        match fd.writable().await {
+            Ok(mut guard) => guard.clear_ready(),
+            Err(e) => break Err(e),
+        }
+        if let Step::Done(r) = step(fd.get_ref(), &target) {
+            break r;
+        }
+        // Woken, yet still connecting. This happens when an ICMP error reached
+        // the socket while our own connect() held it: Linux then keeps it as a
+        // soft error (which SO_ERROR reports, as Nmap reads it) and goes on
+        // retransmitting the SYN, while the reactor keeps reporting the socket
+        // ready. Take that error; else poll with a growing pause, not a spin.
+        if let Ok(Some(e)) = fd.get_ref().take_error() {
+            break Err(e);
+        }
+        spurious += 1;
+        if spurious > 1 {
+            tokio::time::sleep(Duration::from_millis(1 << spurious.min(6))).await;
+        }
+    };
+    (fd.into_inner(), result)
 }
 
 impl Connector for TcpConnector {
@@ -58,42 +188,34 @@ impl Connector for TcpConnector {
         addr: SocketAddr,
         timeout: Duration,
     ) -> impl Future<Output = ConnectOutcome> + Send + 'static {
-        let source = self.source;
+        let this = self.clone();
         async move {
-            let socket = match new_socket(addr, source) {
+            let sock = match this.take(addr) {
                 Ok(s) => s,
                 Err(e) => return classify_error(&e),
             };
-            match tokio::time::timeout(timeout, socket.connect(addr)).await {
+            match tokio::time::timeout(timeout, attempt(sock, addr)).await {
                 Err(_) => ConnectOutcome::Timeout,
-                Ok(Ok(stream)) => {
-                    let local = stream.local_addr().ok();
+                Ok((sock, Ok(()))) => {
+                    let local = sock.local_addr().ok().and_then(|a| a.as_socket());
+                    // Close with RST (linger 0): no FIN exchange, no TIME_WAIT left behind.
+                    let _ = sock.set_linger(Some(Duration::ZERO));
                     if local == Some(addr) {
                         ConnectOutcome::SelfConnect
                     } else {
-                        // Linger 0 was set: dropping sends RST and leaves no TIME_WAIT.
                         ConnectOutcome::Open
                     }
                 }
-                Ok(Err(e)) => classify_error(&e),
+                Ok((sock, Err(e))) => {
+                    let outcome = classify_error(&e);
+                    if outcome == ConnectOutcome::Refused {
+                        this.give_back(addr, sock);
+                    }
+                    outcome
+                }
             }
         }
     }
-}
-
-fn new_socket(addr: SocketAddr, source: Option<IpAddr>) -> io::Result<tokio::net::TcpSocket> {
-    use socket2::{Domain, Protocol, Socket, Type};
-    let domain = if addr.is_ipv4() {
-        Domain::IPV4
-    } else {
-        Domain::IPV6
-    };
-    let sock = Socket::new(domain, Type::STREAM.nonblocking(), Some(Protocol::TCP))?;
-    sock.set_linger(Some(Duration::ZERO))?;
-    if let Some(src) = source {
-        sock.bind(&SocketAddr::new(src, 0).into())?;
-    }
-    Ok(tokio::net::TcpSocket::from_std_stream(sock.into()))
 }
 
 /// Map a connect error to Nmap's state reasons (see nmap.md §4.2, `-sT` row).
@@ -180,7 +302,8 @@ impl Window {
         };
         Self {
             cwnd: start,
-            ssthresh: 75f64.max(min),
+            // Like TCP, no congestion-avoidance threshold until a probe is lost.
+            ssthresh: max,
             min: if timing.min_rate.is_some() { max } else { min },
             max,
             last_cut: None,
@@ -243,6 +366,10 @@ pub async fn scan_host<C: Connector>(
     // Highest try number (0-based) that ever got an answer: retransmissions beyond
     // one more than that are unlikely to help (Nmap's max_successful_tryno).
     let mut best_answered_try = 0u32;
+    // Send time of the newest probe that got an answer. A timeout only means
+    // loss (and slows us down) if a probe sent after it was answered;
+    // otherwise the port is filtered, or the host silent, not congested.
+    let mut newest_answered: Option<Instant> = None;
     let mut cancel = shared.cancel.clone();
 
     loop {
@@ -323,10 +450,14 @@ pub async fn scan_host<C: Connector>(
         shared.progress.probe_sent();
         match done.outcome {
             ConnectOutcome::Open | ConnectOutcome::Refused | ConnectOutcome::Unreachable(_) => {
-                if done.tries == 0 {
+                // Karn: no samples from retransmissions. ICMP errors are not
+                // samples either: Linux may report them only after a SYN
+                // retransmission, a second late.
+                if done.tries == 0 && !matches!(done.outcome, ConnectOutcome::Unreachable(_)) {
                     rtt.sample(now.duration_since(done.sent));
                 }
                 best_answered_try = best_answered_try.max(done.tries);
+                newest_answered = Some(newest_answered.map_or(done.sent, |t| t.max(done.sent)));
                 window.on_response();
                 let (state, reason) = match done.outcome {
                     ConnectOutcome::Open => (PortState::Open, Reason::SynAck),
@@ -338,7 +469,9 @@ pub async fn scan_host<C: Connector>(
                 shared.progress.port_done();
             }
             ConnectOutcome::Timeout => {
-                window.on_timeout(now, rtt.timeout());
+                if newest_answered.is_some_and(|t| t > done.sent) {
+                    window.on_timeout(now, rtt.timeout());
+                }
                 let allowed = 1 + timing.max_retries.min(best_answered_try + 1);
                 if done.tries + 1 < allowed {
                     queue.push_back((done.idx, done.tries + 1, 0));
