@@ -109,7 +109,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
     let interactive = !opts.outputs.iter().any(|(_, f)| f == "-");
     let wopts = WriterOptions {
         interactive: false,
-        defeat_rst_ratelimit: opts.open,
+        defeat_rst_ratelimit: false,
         no_ping: opts.no_ping,
     };
 

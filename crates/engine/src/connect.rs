@@ -146,17 +146,21 @@ fn step(sock: &Socket, target: &socket2::SockAddr) -> Step {
 /// LAN answer has often been processed before the first call returns, so the
 /// second call is made at once, and the socket is only registered with the
 /// reactor (and the task put to sleep) if the handshake is still running.
-async fn attempt(sock: Socket, addr: SocketAddr) -> (Socket, io::Result<()>) {
+///
+/// Returns the socket, the outcome, and whether the socket may be reused: only
+/// when `connect()` itself reported the failure, which leaves it closed.
+async fn attempt(sock: Socket, addr: SocketAddr) -> (Socket, io::Result<()>, bool) {
     let target: socket2::SockAddr = addr.into();
     for _ in 0..2 {
         if let Step::Done(r) = step(&sock, &target) {
-            return (sock, r);
+            return (sock, r, true);
         }
     }
     let fd = match register(sock) {
         Ok(fd) => fd,
-        Err((sock, e)) => return (sock, Err(e)),
+        Err((sock, e)) => return (sock, Err(e), false),
     };
+    let mut reusable = true;
     let mut spurious = 0u32;
     let result = loop {
         match fd.writable().await {
@@ -172,6 +176,8 @@ async fn attempt(sock: Socket, addr: SocketAddr) -> (Socket, io::Result<()>) {
         // retransmitting the SYN, while the reactor keeps reporting the socket
         // ready. Take that error; else poll with a growing pause, not a spin.
         if let Ok(Some(e)) = fd.get_ref().take_error() {
+            // The handshake is still running in the kernel: never reuse this socket.
+            reusable = false;
             break Err(e);
         }
         spurious += 1;
@@ -179,7 +185,7 @@ async fn attempt(sock: Socket, addr: SocketAddr) -> (Socket, io::Result<()>) {
             tokio::time::sleep(Duration::from_millis(1 << spurious.min(6))).await;
         }
     };
-    (fd.into_inner(), result)
+    (fd.into_inner(), result, reusable)
 }
 
 impl Connector for TcpConnector {
@@ -196,7 +202,7 @@ impl Connector for TcpConnector {
             };
             match tokio::time::timeout(timeout, attempt(sock, addr)).await {
                 Err(_) => ConnectOutcome::Timeout,
-                Ok((sock, Ok(()))) => {
+                Ok((sock, Ok(()), _)) => {
                     let local = sock.local_addr().ok().and_then(|a| a.as_socket());
                     // Close with RST (linger 0): no FIN exchange, no TIME_WAIT left behind.
                     let _ = sock.set_linger(Some(Duration::ZERO));
@@ -206,9 +212,9 @@ impl Connector for TcpConnector {
                         ConnectOutcome::Open
                     }
                 }
-                Ok((sock, Err(e))) => {
+                Ok((sock, Err(e), reusable)) => {
                     let outcome = classify_error(&e);
-                    if outcome == ConnectOutcome::Refused {
+                    if reusable && outcome == ConnectOutcome::Refused {
                         this.give_back(addr, sock);
                     }
                     outcome

@@ -145,29 +145,41 @@ impl RttEstimator {
     }
 }
 
-/// Spaces events at a minimum interval (`--max-rate`, `--scan-delay`).
+/// Spaces events at a minimum interval (`--max-rate`, `--scan-delay`), as a
+/// generic cell-rate algorithm: a burst of up to `burst` events may go at
+/// once, so high rates do not depend on the timer's millisecond resolution.
 #[derive(Debug, Clone)]
 pub struct Pacer {
     interval: Duration,
-    next: Option<tokio::time::Instant>,
+    /// How far ahead of schedule events may run: (burst − 1) intervals.
+    tolerance: Duration,
+    /// When the next event is due if we were exactly on schedule.
+    tat: Option<tokio::time::Instant>,
 }
 
 impl Pacer {
+    /// One event per `interval`, no bursts (`--scan-delay`).
     pub fn new(interval: Duration) -> Self {
         Self {
             interval,
-            next: None,
+            tolerance: Duration::ZERO,
+            tat: None,
         }
     }
 
-    /// A pacer that allows `rate` events per second.
+    /// A pacer that allows `rate` events per second, in bursts of at most
+    /// 10 ms worth of events.
     pub fn per_second(rate: f64) -> Self {
-        let interval = if rate > 0.0 && rate.is_finite() {
-            Duration::from_secs_f64(1.0 / rate)
-        } else {
-            Duration::ZERO
-        };
-        Self::new(interval)
+        if !(rate > 0.0 && rate.is_finite()) {
+            return Self::new(Duration::ZERO);
+        }
+        let interval = Duration::from_secs_f64(1.0 / rate);
+        let burst = (rate * 0.010).floor().max(1.0) as u32;
+        Self {
+            interval,
+            tolerance: interval * (burst - 1),
+            tat: None,
+        }
     }
 
     pub fn is_unlimited(&self) -> bool {
@@ -176,7 +188,9 @@ impl Pacer {
 
     /// When the next event may happen, or `None` if it may happen now.
     pub fn wait_until(&self, now: tokio::time::Instant) -> Option<tokio::time::Instant> {
-        self.next.filter(|&t| t > now)
+        let tat = self.tat?;
+        let allowed = tat.checked_sub(self.tolerance).unwrap_or(tat);
+        (allowed > now).then_some(allowed)
     }
 
     /// Record that an event happened at `now`.
@@ -184,12 +198,9 @@ impl Pacer {
         if self.interval.is_zero() {
             return;
         }
-        // Never bank more than one interval of credit, so a stall is not followed by a burst.
-        let base = match self.next {
-            Some(t) if t + self.interval > now => t,
-            _ => now,
-        };
-        self.next = Some(base + self.interval);
+        // An idle period does not bank credit beyond the burst.
+        let base = self.tat.filter(|&t| t > now).unwrap_or(now);
+        self.tat = Some(base + self.interval);
     }
 }
 

@@ -21,12 +21,14 @@ fn with_listeners() -> Netns {
 }
 
 /// A firewall in the namespace: dropped ports (filtered, no-response),
-/// admin-prohibited rejects (filtered, host-unreach) and a silent address.
+/// admin-prohibited rejects (filtered, host-unreach), port-unreachable
+/// rejects (closed, conn-refused) and a silent address.
 const FIREWALL: &str = "table inet t {
   chain in {
     type filter hook input priority 0;
     tcp dport 1000-1010 drop
     tcp dport 2000-2002 reject with icmp type admin-prohibited
+    tcp dport 3000-3010 reject with icmp type port-unreachable
     ip daddr 127.0.0.9 drop
   }
 }";
