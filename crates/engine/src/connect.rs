@@ -329,9 +329,9 @@ impl Window {
         self.cwnd = (self.cwnd + inc).min(self.max);
     }
 
-    /// A probe went unanswered. Cut at most once per timeout period, like TCP
-    /// reacting once per window, so a run of filtered ports does not collapse it.
-    fn on_timeout(&mut self, now: Instant, period: Duration) {
+    /// A probe was lost. Cut at most once per timeout period, like TCP
+    /// reacting once per window of data.
+    fn on_loss(&mut self, now: Instant, period: Duration) {
         if self
             .last_cut
             .is_some_and(|t| now.duration_since(t) < period)
@@ -372,10 +372,6 @@ pub async fn scan_host<C: Connector>(
     // Highest try number (0-based) that ever got an answer: retransmissions beyond
     // one more than that are unlikely to help (Nmap's max_successful_tryno).
     let mut best_answered_try = 0u32;
-    // Send time of the newest probe that got an answer. A timeout only means
-    // loss (and slows us down) if a probe sent after it was answered;
-    // otherwise the port is filtered, or the host silent, not congested.
-    let mut newest_answered: Option<Instant> = None;
     let mut cancel = shared.cancel.clone();
 
     loop {
@@ -463,8 +459,14 @@ pub async fn scan_host<C: Connector>(
                     rtt.sample(now.duration_since(done.sent));
                 }
                 best_answered_try = best_answered_try.max(done.tries);
-                newest_answered = Some(newest_answered.map_or(done.sent, |t| t.max(done.sent)));
-                window.on_response();
+                if done.tries > 0 {
+                    // A retransmission was answered: the earlier probe was lost,
+                    // proof of loss. (A timeout alone proves nothing: most
+                    // are filtered ports, and slowing down for them is waste.)
+                    window.on_loss(now, rtt.timeout());
+                } else {
+                    window.on_response();
+                }
                 let (state, reason) = match done.outcome {
                     ConnectOutcome::Open => (PortState::Open, Reason::SynAck),
                     ConnectOutcome::Refused => (PortState::Closed, Reason::ConnRefused),
@@ -475,9 +477,6 @@ pub async fn scan_host<C: Connector>(
                 shared.progress.port_done();
             }
             ConnectOutcome::Timeout => {
-                if newest_answered.is_some_and(|t| t > done.sent) {
-                    window.on_timeout(now, rtt.timeout());
-                }
                 let allowed = 1 + timing.max_retries.min(best_answered_try + 1);
                 if done.tries + 1 < allowed {
                     queue.push_back((done.idx, done.tries + 1, 0));
@@ -681,6 +680,32 @@ mod tests {
             (PortState::Filtered, Reason::NoResponse)
         );
         assert_eq!(net.seen.lock().unwrap()[&10], 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn filtered_ports_do_not_slow_the_scan_down() {
+        // A firewall that drops most ports but rejects a few: the rejections
+        // are answers, the drops are not losses, the window must not collapse.
+        let mut table: Vec<(u16, Behaviour)> = (1..=200).map(|p| (p, Behaviour::Drop)).collect();
+        table.truncate(195);
+        let net = FakeNet::new(&table);
+        let timing = Timing::template(3);
+        let (sh, _tx) = shared(&timing);
+        let ports: Vec<u16> = (1..=200).collect();
+        let start = Instant::now();
+        let scan = scan_host(ADDR, &ports, &timing, Arc::new(net), &sh).await;
+        assert_eq!(
+            scan.ports
+                .iter()
+                .filter(|p| p.1 == PortState::Filtered)
+                .count(),
+            195
+        );
+        // The answering ports come last, so every drop waits the initial
+        // timeout: 195 ports x 2 tries / window 10 is about 39 timeouts' worth;
+        // a window collapsed to 1 would take ten times that.
+        let timeouts = start.elapsed().as_secs_f64() / timing.initial_rtt.as_secs_f64();
+        assert!(timeouts < 60.0, "took {timeouts} timeouts");
     }
 
     #[tokio::test(start_paused = true)]
