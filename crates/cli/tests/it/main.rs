@@ -680,3 +680,35 @@ fn verbose_lines_and_help_and_version() {
     let v = stdout(&ns.nmaps(&["-V"]));
     assert!(v.starts_with("nmaps version "));
 }
+
+#[test]
+fn append_output_adds_to_existing_files() {
+    let ns = with_listeners();
+    let dir = tempdir();
+    let file = format!("{dir}/log.nmap");
+    for _ in 0..2 {
+        let out = ns.nmaps(&[
+            "-sT",
+            "-n",
+            "-p",
+            "22",
+            "--append-output",
+            "-oN",
+            &file,
+            "127.0.0.1",
+        ]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert_eq!(text.matches("scan initiated").count(), 2, "{text}");
+    // Without it, the file is replaced.
+    ns.nmaps(&["-sT", "-n", "-p", "22", "-oN", &file, "127.0.0.1"]);
+    assert_eq!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .matches("scan initiated")
+            .count(),
+        1
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
