@@ -121,18 +121,30 @@ const CRC32C_TABLE: [u32; 256] = {
 /// appendix B: the bytes go out in the order the reflected CRC is
 /// computed), as `u32::to_le_bytes`.
 pub fn crc32c(bytes: &[u8]) -> u32 {
-    let mut crc = !0u32;
+    crc32c_update(0, bytes)
+}
+
+/// Continues a CRC32c: `crc32c_update(crc32c(a), b) == crc32c(a ++ b)`
+/// (and `crc32c_update(0, b) == crc32c(b)`).
+pub fn crc32c_update(crc: u32, bytes: &[u8]) -> u32 {
+    let mut state = !crc;
     for &b in bytes {
-        crc = CRC32C_TABLE[((crc ^ u32::from(b)) & 0xff) as usize] ^ (crc >> 8);
+        state = CRC32C_TABLE[((state ^ u32::from(b)) & 0xff) as usize] ^ (state >> 8);
     }
-    !crc
+    !state
 }
 
 /// Adler-32 of `bytes` (RFC 1950), used by SCTP before RFC 3309 and by
 /// Nmap's `--adler32`; stored big-endian.
 pub fn adler32(bytes: &[u8]) -> u32 {
+    adler32_update(1, bytes)
+}
+
+/// Continues an Adler-32: `adler32_update(adler32(a), b) == adler32(a ++ b)`
+/// (and `adler32_update(1, b) == adler32(b)`).
+pub fn adler32_update(adler: u32, bytes: &[u8]) -> u32 {
     const MOD: u32 = 65521;
-    let (mut a, mut b) = (1u32, 0u32);
+    let (mut a, mut b) = (adler & 0xffff, adler >> 16);
     // 5552 is the largest block for which `b` cannot overflow a u32.
     for block in bytes.chunks(5552) {
         for &x in block {
@@ -158,6 +170,13 @@ mod test {
         assert_eq!(crc32c(&inc).to_le_bytes(), [0x4e, 0x79, 0xdd, 0x46]);
         let dec: [u8; 32] = core::array::from_fn(|i| 31 - i as u8);
         assert_eq!(crc32c(&dec).to_le_bytes(), [0x5c, 0xdb, 0x3f, 0x11]);
+    }
+
+    #[test]
+    fn streaming_matches_one_shot() {
+        let data: Vec<u8> = (0..300u16).map(|i| (i * 7) as u8).collect();
+        assert_eq!(crc32c_update(crc32c(&data[..100]), &data[100..]), crc32c(&data));
+        assert_eq!(adler32_update(adler32(&data[..13]), &data[13..]), adler32(&data));
     }
 
     #[test]

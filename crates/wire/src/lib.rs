@@ -83,11 +83,19 @@ pub use ethernet::{
     HEADER_LEN as ETHERNET_HEADER_LEN,
 };
 pub use icmpv4::{Message as Icmpv4Message, Packet as Icmpv4Packet, Repr as Icmpv4Repr};
+pub use icmpv6::{
+    Message as Icmpv6Message, NdOption, NdOptions, Packet as Icmpv6Packet, Repr as Icmpv6Repr,
+};
 
 pub use ip::{IpPair, IpProtocol};
 pub use options::OptionBytes;
 pub use ipv4::{HEADER_LEN as IPV4_HEADER_LEN, Packet as Ipv4Packet, Repr as Ipv4Repr};
 pub use ipv6::{HEADER_LEN as IPV6_HEADER_LEN, Packet as Ipv6Packet, Repr as Ipv6Repr};
+pub use reply::{Body, IcmpError, IpInfo, Quoted, QuotedTransport, Reply, parse_reply};
+pub use sctp::{
+    ChecksumKind as SctpChecksumKind, ChunkRepr as SctpChunkRepr, ChunkType as SctpChunkType,
+    Packet as SctpPacket, Repr as SctpRepr,
+};
 pub use tcp::{
     Flags as TcpFlags, HEADER_LEN as TCP_HEADER_LEN, Packet as TcpPacket, Repr as TcpRepr,
     TcpOption, TcpOptions,
