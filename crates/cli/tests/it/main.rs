@@ -259,6 +259,24 @@ fn conformance_normal_and_grepable_text() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// Validate an XML file against the DTD Debian's nmap-common installs.
+fn assert_valid_xml(file: &str) {
+    let dtd = "/usr/share/nmap/nmap.dtd";
+    assert!(
+        std::path::Path::new(dtd).exists(),
+        "{dtd} missing: apt-get install nmap-common"
+    );
+    let v = std::process::Command::new("xmllint")
+        .args(["--noout", "--dtdvalid", dtd, file])
+        .output()
+        .expect("xmllint (libxml2-utils)");
+    assert!(
+        v.status.success(),
+        "{file}: {}",
+        String::from_utf8_lossy(&v.stderr)
+    );
+}
+
 fn tempdir() -> String {
     let d = std::env::temp_dir().join(format!(
         "nmaps-it-{}-{}",
@@ -323,16 +341,7 @@ fn xml_validates_against_nmap_dtd() {
         "127.0.0.1-2,9",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let dtd = "/usr/share/nmap/nmap.dtd";
-    assert!(
-        std::path::Path::new(dtd).exists(),
-        "{dtd} missing: apt-get install nmap-common"
-    );
-    let v = std::process::Command::new("xmllint")
-        .args(["--noout", "--dtdvalid", dtd, &file])
-        .output()
-        .expect("xmllint (libxml2-utils)");
-    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    assert_valid_xml(&file);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -417,16 +426,7 @@ fn reverse_dns_from_a_private_server_appears_in_every_format() {
         assert!(text.contains("web.nmaps.test"), "{ext}: {text}");
         assert!(!text.contains('\x1b'), "{ext} has a raw escape");
     }
-    let v = std::process::Command::new("xmllint")
-        .args([
-            "--noout",
-            "--dtdvalid",
-            "/usr/share/nmap/nmap.dtd",
-            &format!("{base}.xml"),
-        ])
-        .output()
-        .unwrap();
-    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    assert_valid_xml(&format!("{base}.xml"));
 
     // -n: no names at all.
     let out = ns.nmaps(&["-sL", "-n", "--dns-servers", "127.0.0.1", "198.18.0.5"]);
@@ -641,16 +641,7 @@ fn sigint_completes_every_output_with_finished_hosts() {
             .attr("exit"),
         "error"
     );
-    let v = std::process::Command::new("xmllint")
-        .args([
-            "--noout",
-            "--dtdvalid",
-            "/usr/share/nmap/nmap.dtd",
-            &format!("{base}.xml"),
-        ])
-        .output()
-        .unwrap();
-    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stderr));
+    assert_valid_xml(&format!("{base}.xml"));
     let g = std::fs::read_to_string(format!("{base}.gnmap")).unwrap();
     assert!(
         g.contains("Host: 127.0.0.1 ()\tPorts: 22/open/tcp//ssh///"),
