@@ -35,7 +35,8 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    if opts.help {
+    // Like nmap, no arguments at all means "show me the options".
+    if opts.help || argv.len() == 1 {
         print!("{}", flags::help());
         return ExitCode::SUCCESS;
     }
