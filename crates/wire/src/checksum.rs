@@ -165,7 +165,10 @@ mod test {
     fn crc32c_rfc3720_vectors() {
         // RFC 3720 B.4: the bytes as they appear on the wire.
         assert_eq!(crc32c(&[0u8; 32]).to_le_bytes(), [0xaa, 0x36, 0x91, 0x8a]);
-        assert_eq!(crc32c(&[0xffu8; 32]).to_le_bytes(), [0x43, 0xab, 0xa8, 0x62]);
+        assert_eq!(
+            crc32c(&[0xffu8; 32]).to_le_bytes(),
+            [0x43, 0xab, 0xa8, 0x62]
+        );
         let inc: [u8; 32] = core::array::from_fn(|i| i as u8);
         assert_eq!(crc32c(&inc).to_le_bytes(), [0x4e, 0x79, 0xdd, 0x46]);
         let dec: [u8; 32] = core::array::from_fn(|i| 31 - i as u8);
@@ -175,8 +178,14 @@ mod test {
     #[test]
     fn streaming_matches_one_shot() {
         let data: Vec<u8> = (0..300u16).map(|i| (i * 7) as u8).collect();
-        assert_eq!(crc32c_update(crc32c(&data[..100]), &data[100..]), crc32c(&data));
-        assert_eq!(adler32_update(adler32(&data[..13]), &data[13..]), adler32(&data));
+        assert_eq!(
+            crc32c_update(crc32c(&data[..100]), &data[100..]),
+            crc32c(&data)
+        );
+        assert_eq!(
+            adler32_update(adler32(&data[..13]), &data[13..]),
+            adler32(&data)
+        );
     }
 
     #[test]

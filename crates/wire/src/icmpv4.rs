@@ -355,8 +355,16 @@ impl<'a> Repr<'a> {
             packet.msg_code(),
         );
         Ok(match (packet.msg_type(), code) {
-            (Message::EchoRequest, 0) => Self::EchoRequest { ident, seq_no, data },
-            (Message::EchoReply, 0) => Self::EchoReply { ident, seq_no, data },
+            (Message::EchoRequest, 0) => Self::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            },
+            (Message::EchoReply, 0) => Self::EchoReply {
+                ident,
+                seq_no,
+                data,
+            },
             (Message::Timestamp, 0) if len == TIMESTAMP_LEN => Self::Timestamp {
                 ident,
                 seq_no,
@@ -535,17 +543,20 @@ mod test {
 
     #[test]
     fn table_roundtrip() {
-        for (hex_str, check) in [
-            (ECHO_REPLY, 0usize),
-            (TS_REPLY, 1),
-            (PORT_UNREACH, 2),
-        ] {
+        for (hex_str, check) in [(ECHO_REPLY, 0usize), (TS_REPLY, 1), (PORT_UNREACH, 2)] {
             let bytes = hex(hex_str);
             let p = Packet::new_checked(&bytes[..]).unwrap();
             assert!(p.verify_checksum(), "{hex_str}");
             let repr = Repr::parse(&p).unwrap();
             match (check, repr) {
-                (0, Repr::EchoReply { ident, seq_no, data }) => {
+                (
+                    0,
+                    Repr::EchoReply {
+                        ident,
+                        seq_no,
+                        data,
+                    },
+                ) => {
                     assert_eq!((ident, seq_no, data), (0x1234, 1, &b"abcdefgh"[..]));
                 }
                 (1, Repr::TimestampReply { originate, .. }) => assert_eq!(originate, 1000),

@@ -128,7 +128,11 @@ impl<T: AsRef<[u8]>> Packet<T> {
             Some(135 | 136) => ND_HEADER_LEN,
             _ => HEADER_LEN,
         };
-        if data.len() < needed { Err(Error) } else { Ok(()) }
+        if data.len() < needed {
+            Err(Error)
+        } else {
+            Ok(())
+        }
     }
 
     /// Gives the buffer back.
@@ -412,8 +416,16 @@ impl<'a> Repr<'a> {
         let (code, rest) = (packet.msg_code(), packet.rest_of_header());
         let (ident, seq_no) = (packet.echo_ident(), packet.echo_seq_no());
         Ok(match (packet.msg_type(), code) {
-            (Message::EchoRequest, 0) => Self::EchoRequest { ident, seq_no, data },
-            (Message::EchoReply, 0) => Self::EchoReply { ident, seq_no, data },
+            (Message::EchoRequest, 0) => Self::EchoRequest {
+                ident,
+                seq_no,
+                data,
+            },
+            (Message::EchoReply, 0) => Self::EchoReply {
+                ident,
+                seq_no,
+                data,
+            },
             (Message::DstUnreachable, code) => Self::DstUnreachable {
                 code: code.into(),
                 rest,

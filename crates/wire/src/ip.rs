@@ -94,6 +94,9 @@ impl IpPair {
     /// The checksum (complemented) over the pseudo-header and `bytes`,
     /// whose checksum field must be zero or hold the value to verify.
     pub fn transport_checksum(&self, protocol: IpProtocol, bytes: &[u8]) -> u16 {
-        !checksum::combine(&[self.pseudo_header(protocol, bytes.len()), checksum::data(bytes)])
+        !checksum::combine(&[
+            self.pseudo_header(protocol, bytes.len()),
+            checksum::data(bytes),
+        ])
     }
 }

@@ -432,7 +432,9 @@ impl Repr {
         packet.set_protocol(self.protocol);
         packet.set_src_addr(self.src_addr);
         packet.set_dst_addr(self.dst_addr);
-        packet.options_mut().copy_from_slice(self.options.as_bytes());
+        packet
+            .options_mut()
+            .copy_from_slice(self.options.as_bytes());
         packet.fill_checksum();
     }
 }
@@ -490,7 +492,12 @@ mod test {
                 Ok(Ipv4Option { kind: 0, data: &[] }),
             ]
         );
-        for bad in [&[0x07, 0x00][..], &[0x07, 0x01], &[0x07, 0x05, 0x00], &[0x07]] {
+        for bad in [
+            &[0x07, 0x00][..],
+            &[0x07, 0x01],
+            &[0x07, 0x05, 0x00],
+            &[0x07],
+        ] {
             let v: Vec<_> = OptionIter::new(bad).collect();
             assert_eq!(v, [Err(Error)], "{bad:?}");
         }

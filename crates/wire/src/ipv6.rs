@@ -411,7 +411,10 @@ mod test {
     #[test]
     fn walk_is_bounded() {
         // A header claiming more than is there.
-        assert_eq!(upper_layer(IpProtocol::HopByHop, &[6, 1, 0, 0, 0, 0, 0, 0]), Err(Error));
+        assert_eq!(
+            upper_layer(IpProtocol::HopByHop, &[6, 1, 0, 0, 0, 0, 0, 0]),
+            Err(Error)
+        );
         // A long run of empty hop-by-hop headers pointing at each other.
         let many = [0u8; 8 * (MAX_EXTENSION_HEADERS + 2)];
         assert_eq!(upper_layer(IpProtocol::HopByHop, &many), Err(Error));

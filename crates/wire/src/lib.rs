@@ -69,9 +69,9 @@ pub mod ethernet;
 pub mod icmpv4;
 pub mod icmpv6;
 pub mod ip;
-mod options;
 pub mod ipv4;
 pub mod ipv6;
+mod options;
 pub mod reply;
 pub mod sctp;
 pub mod tcp;
@@ -79,8 +79,8 @@ pub mod udp;
 
 pub use arp::{Operation as ArpOperation, Packet as ArpPacket, Repr as ArpRepr};
 pub use ethernet::{
-    EtherType, EthernetAddress, Frame as EthernetFrame, Repr as EthernetRepr,
-    HEADER_LEN as ETHERNET_HEADER_LEN,
+    EtherType, EthernetAddress, Frame as EthernetFrame, HEADER_LEN as ETHERNET_HEADER_LEN,
+    Repr as EthernetRepr,
 };
 pub use icmpv4::{Message as Icmpv4Message, Packet as Icmpv4Packet, Repr as Icmpv4Repr};
 pub use icmpv6::{
@@ -88,9 +88,9 @@ pub use icmpv6::{
 };
 
 pub use ip::{IpPair, IpProtocol};
-pub use options::OptionBytes;
 pub use ipv4::{HEADER_LEN as IPV4_HEADER_LEN, Packet as Ipv4Packet, Repr as Ipv4Repr};
 pub use ipv6::{HEADER_LEN as IPV6_HEADER_LEN, Packet as Ipv6Packet, Repr as Ipv6Repr};
+pub use options::OptionBytes;
 pub use reply::{Body, IcmpError, IpInfo, Quoted, QuotedTransport, Reply, parse_reply};
 pub use sctp::{
     ChecksumKind as SctpChecksumKind, ChunkRepr as SctpChunkRepr, ChunkType as SctpChunkType,

@@ -23,7 +23,7 @@ impl OptionBytes {
     /// Copies `bytes`, which must be at most 40 bytes and a multiple of
     /// four long (the header length counts 32-bit words).
     pub fn new(bytes: &[u8]) -> Result<Self> {
-        if bytes.len() > Self::MAX_LEN || bytes.len() % 4 != 0 {
+        if bytes.len() > Self::MAX_LEN || !bytes.len().is_multiple_of(4) {
             return Err(Error);
         }
         let mut out = Self::EMPTY;

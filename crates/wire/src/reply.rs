@@ -210,12 +210,20 @@ pub enum Body<'a> {
         link_addr: Option<EthernetAddress>,
     },
     /// Any other ICMP or ICMPv6 message.
-    OtherIcmp { v6: bool, msg_type: u8, code: u8 },
+    OtherIcmp {
+        v6: bool,
+        msg_type: u8,
+        code: u8,
+    },
     /// A fragment other than the first: no transport header to read.
-    Fragment { payload: &'a [u8] },
+    Fragment {
+        payload: &'a [u8],
+    },
     /// Another protocol, or a transport header too short or malformed to
     /// read: the payload from the upper-layer header on.
-    Other { payload: &'a [u8] },
+    Other {
+        payload: &'a [u8],
+    },
 }
 
 /// A received IP packet, summarised.
@@ -320,7 +328,11 @@ fn udp_body<'a>(ip: &IpInfo, payload: &'a [u8]) -> Option<Body<'a>> {
 
 fn sctp_body(payload: &[u8]) -> Option<Body<'_>> {
     let p = sctp::Packet::new_checked(payload).ok()?;
-    let first_chunk = p.chunk_iter().next().and_then(|c| c.ok()).map(|c| c.chunk_type);
+    let first_chunk = p
+        .chunk_iter()
+        .next()
+        .and_then(|c| c.ok())
+        .map(|c| c.chunk_type);
     Some(Body::Sctp(SctpPacket {
         src_port: p.src_port(),
         dst_port: p.dst_port(),
@@ -590,7 +602,11 @@ impl fmt::Display for Reply<'_> {
                 flags,
                 link_addr,
             } => {
-                write!(f, "ICMPv6 {src} > {dst} neighbor advert {target} flags={:#x}", flags.0)?;
+                write!(
+                    f,
+                    "ICMPv6 {src} > {dst} neighbor advert {target} flags={:#x}",
+                    flags.0
+                )?;
                 if let Some(mac) = link_addr {
                     write!(f, " tll={mac}")?;
                 }

@@ -278,9 +278,14 @@ impl<'a> InitChunk<'a> {
 pub enum ChunkRepr<'a> {
     Init(InitChunk<'a>),
     InitAck(InitChunk<'a>),
-    CookieEcho { cookie: &'a [u8] },
+    CookieEcho {
+        cookie: &'a [u8],
+    },
     /// ABORT: flags (bit 0 is T) and error causes, raw.
-    Abort { flags: u8, causes: &'a [u8] },
+    Abort {
+        flags: u8,
+        causes: &'a [u8],
+    },
     /// Any other chunk, or INIT/INIT-ACK too short to decode, whole.
     Other(RawChunk<'a>),
 }
@@ -457,10 +462,16 @@ mod test {
         chunks[0].emit(&mut chunk_bytes);
         assert_eq!(chunk_bytes, repr.chunks);
         let mut out = vec![0xa5; repr.buffer_len()];
-        repr.emit(&mut Packet::new_unchecked(&mut out[..]), ChecksumKind::Crc32c);
+        repr.emit(
+            &mut Packet::new_unchecked(&mut out[..]),
+            ChecksumKind::Crc32c,
+        );
         assert_eq!(out, bytes);
         // Adler-32 variant verifies under its own algorithm.
-        repr.emit(&mut Packet::new_unchecked(&mut out[..]), ChecksumKind::Adler32);
+        repr.emit(
+            &mut Packet::new_unchecked(&mut out[..]),
+            ChecksumKind::Adler32,
+        );
         let p = Packet::new_checked(&out[..]).unwrap();
         assert!(p.verify_checksum(ChecksumKind::Adler32));
         assert!(!p.verify_checksum(ChecksumKind::Crc32c));
@@ -503,7 +514,12 @@ mod test {
                 }
             }
         }
-        for bad in [&[1u8, 0, 0, 3][..], &[1, 0, 0, 0], &[1, 0, 0, 9, 0, 0, 0, 0], &[1, 0]] {
+        for bad in [
+            &[1u8, 0, 0, 3][..],
+            &[1, 0, 0, 0],
+            &[1, 0, 0, 9, 0, 0, 0, 0],
+            &[1, 0],
+        ] {
             let walked: Vec<_> = ChunkIter::new(bad).collect();
             assert_eq!(walked, [Err(Error)], "{bad:?}");
         }

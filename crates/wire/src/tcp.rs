@@ -563,7 +563,9 @@ impl<'a> Repr<'a> {
         packet.set_header_len_and_flags(self.header_len(), self.flags);
         packet.set_window_len(self.window_len);
         packet.set_urgent_pointer(self.urgent_pointer);
-        packet.options_mut().copy_from_slice(self.options.as_bytes());
+        packet
+            .options_mut()
+            .copy_from_slice(self.options.as_bytes());
         packet.payload_mut().copy_from_slice(self.payload);
         packet.fill_checksum(ips);
     }
@@ -665,11 +667,11 @@ mod test {
     #[test]
     fn bad_option_lengths() {
         for bad in [
-            &[2u8][..],        // no length octet
-            &[2, 0],           // length 0
-            &[2, 1],           // length 1
-            &[2, 5, 0, 0],     // past the end
-            &[8, 255, 0],      // far past the end
+            &[2u8][..],    // no length octet
+            &[2, 0],       // length 0
+            &[2, 1],       // length 1
+            &[2, 5, 0, 0], // past the end
+            &[8, 255, 0],  // far past the end
         ] {
             assert_eq!(TcpOption::parse(bad), Err(Error), "{bad:?}");
             let walked: Vec<_> = OptionIter::new(bad).collect();

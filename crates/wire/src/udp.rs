@@ -69,6 +69,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
 
     /// Length field (header and payload).
+    #[allow(clippy::len_without_is_empty)] // a header field, not a container length
     pub fn len(&self) -> u16 {
         be16(&self.buffer.as_ref()[field::LENGTH])
     }
