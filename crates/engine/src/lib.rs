@@ -277,109 +277,146 @@ async fn run_group<C: Connector>(
         }
     }
 
-    // Phase 3: port scan.
-    if plan.mode == Mode::Connect {
-        let up: Vec<usize> = (0..hosts.len()).filter(|&i| hosts[i].is_up()).collect();
-        if !up.is_empty() {
-            shared
-                .progress
-                .add_ports((up.len() * plan.ports.len()) as u64);
-            shared.progress.set_active(up.len() as u64);
-            let begin = tokio::time::Instant::now();
-            sink.event(Event::TaskBegin {
-                task: "Connect Scan",
-                hosts: up
-                    .iter()
-                    .map(|&i| (hosts[i].addr, hosts[i].display_name().map(str::to_string)))
-                    .collect(),
-                ports: plan.ports.len(),
+    // Phase 3: port scan. Hosts are handed to the sink in target order, each
+    // as soon as it and every host before it are finished, not at group end.
+    let scanning: Vec<bool> = hosts
+        .iter()
+        .map(|h| plan.mode == Mode::Connect && h.is_up())
+        .collect();
+    let mut out = Emitter {
+        hosts: hosts.into_iter().map(Some).collect(),
+        done: scanning.iter().map(|s| !s).collect(),
+        next: 0,
+        ping_rtt,
+        min_rtt: plan.timing.min_rtt,
+    };
+    let up: Vec<usize> = (0..scanning.len()).filter(|&i| scanning[i]).collect();
+    if !up.is_empty() {
+        shared
+            .progress
+            .add_ports((up.len() * plan.ports.len()) as u64);
+        shared.progress.set_active(up.len() as u64);
+        let begin = tokio::time::Instant::now();
+        sink.event(Event::TaskBegin {
+            task: "Connect Scan",
+            hosts: up
+                .iter()
+                .filter_map(|&i| out.hosts[i].as_ref())
+                .map(|h| (h.addr, h.display_name().map(str::to_string)))
+                .collect(),
+            ports: plan.ports.len(),
+        });
+        let mut set = JoinSet::new();
+        for &i in &up {
+            let Some(h) = out.hosts[i].as_mut() else {
+                continue;
+            };
+            h.start = Some(SystemTime::now());
+            let (addr, plan, conn, shared2) =
+                (h.addr, plan.clone(), connector.clone(), shared.clone());
+            set.spawn(async move {
+                let r = connect::scan_host(addr, &plan.ports, &plan.timing, conn, &shared2).await;
+                (i, r, SystemTime::now())
             });
-            let mut set = JoinSet::new();
-            for &i in &up {
-                let (addr, plan, conn, shared2) = (
-                    hosts[i].addr,
-                    plan.clone(),
-                    connector.clone(),
-                    shared.clone(),
-                );
-                hosts[i].start = Some(SystemTime::now());
-                set.spawn(async move {
-                    let r =
-                        connect::scan_host(addr, &plan.ports, &plan.timing, conn, &shared2).await;
-                    (i, r, SystemTime::now())
-                });
+        }
+        out.emit_ready(sink, summary, shared);
+        let mut interrupted = false;
+        while let Some(res) = set.join_next().await {
+            let Ok((i, scan, end)) = res else { continue };
+            if scan.cancelled {
+                interrupted = true;
+                continue;
             }
-            let mut finished = vec![false; hosts.len()];
-            let mut interrupted = false;
-            while let Some(res) = set.join_next().await {
-                let Ok((i, scan, end)) = res else { continue };
-                if scan.cancelled {
-                    interrupted = true;
-                    continue;
-                }
-                let h = &mut hosts[i];
-                h.end = Some(end);
-                h.timed_out = scan.timed_out;
-                for &(port, state, _) in &scan.ports {
-                    if state == nmaps_model::PortState::Open {
-                        sink.event(Event::OpenPort {
-                            addr: h.addr,
-                            port,
-                            protocol: Protocol::Tcp,
-                        });
-                    }
-                }
-                h.ports = scan
-                    .ports
-                    .into_iter()
-                    .map(|(number, state, reason)| Port {
+            let Some(h) = out.hosts[i].as_mut() else {
+                continue;
+            };
+            h.end = Some(end);
+            h.timed_out = scan.timed_out;
+            for &(port, state, _) in &scan.ports {
+                if state == nmaps_model::PortState::Open {
+                    sink.event(Event::OpenPort {
+                        addr: h.addr,
+                        port,
                         protocol: Protocol::Tcp,
-                        number,
-                        state,
-                        reason,
-                        reason_ttl: 0,
-                        service: None,
-                    })
-                    .collect();
-                set_times(h, scan.rtt.srtt(), scan.rtt.rttvar(), scan.rtt.timeout());
-                finished[i] = true;
-            }
-            sink.event(Event::TaskEnd {
-                task: "Connect Scan",
-                elapsed: begin.elapsed(),
-                hosts: up.len(),
-                ports: plan.ports.len() * up.len(),
-            });
-            if interrupted {
-                // Hand over the hosts that completed; the rest are lost with the interruption.
-                for (i, h) in hosts.into_iter().enumerate() {
-                    if finished[i] {
-                        count(summary, &h);
-                        shared.progress.host_done(h.is_up());
-                        sink.host(h);
-                    }
+                    });
                 }
-                return true;
+            }
+            h.ports = scan
+                .ports
+                .into_iter()
+                .map(|(number, state, reason)| Port {
+                    protocol: Protocol::Tcp,
+                    number,
+                    state,
+                    reason,
+                    reason_ttl: 0,
+                    service: None,
+                })
+                .collect();
+            set_times(h, scan.rtt.srtt(), scan.rtt.rttvar(), scan.rtt.timeout());
+            out.done[i] = true;
+            out.emit_ready(sink, summary, shared);
+        }
+        sink.event(Event::TaskEnd {
+            task: "Connect Scan",
+            elapsed: begin.elapsed(),
+            hosts: up.len(),
+            ports: plan.ports.len() * up.len(),
+        });
+        if interrupted {
+            // Hand over every host that completed; the rest are lost with the interruption.
+            out.emit_finished(sink, summary, shared);
+            return true;
+        }
+    }
+    out.emit_ready(sink, summary, shared);
+    false
+}
+
+/// Hands finished hosts of a group to the sink in target order.
+struct Emitter {
+    hosts: Vec<Option<Host>>,
+    done: Vec<bool>,
+    next: usize,
+    ping_rtt: Vec<Option<Duration>>,
+    min_rtt: Duration,
+}
+
+impl Emitter {
+    /// Emit the finished hosts at the front of the group.
+    fn emit_ready(&mut self, sink: &mut dyn Sink, summary: &mut Summary, shared: &Shared) {
+        while self.next < self.hosts.len() && self.done[self.next] {
+            self.emit(self.next, sink, summary, shared);
+            self.next += 1;
+        }
+    }
+
+    /// Emit every finished host still held, gaps or not (interruption).
+    fn emit_finished(&mut self, sink: &mut dyn Sink, summary: &mut Summary, shared: &Shared) {
+        for i in self.next..self.hosts.len() {
+            if self.done[i] {
+                self.emit(i, sink, summary, shared);
             }
         }
     }
 
-    for (i, mut h) in hosts.into_iter().enumerate() {
-        if let (None, true, Some(rtt)) = (h.times, h.is_up(), ping_rtt[i]) {
-            {
-                set_times(
-                    &mut h,
-                    Some(rtt),
-                    Duration::from_millis(5),
-                    plan.timing.min_rtt.max(Duration::from_millis(100)),
-                );
-            }
+    fn emit(&mut self, i: usize, sink: &mut dyn Sink, summary: &mut Summary, shared: &Shared) {
+        let Some(mut h) = self.hosts[i].take() else {
+            return;
+        };
+        if let (None, true, Some(rtt)) = (h.times, h.is_up(), self.ping_rtt[i]) {
+            // Only discovery timed this host: report its ping round trip.
+            set_times(
+                &mut h,
+                Some(rtt),
+                Duration::from_millis(5),
+                self.min_rtt.max(Duration::from_millis(100)),
+            );
         }
         count(summary, &h);
         shared.progress.host_done(h.is_up());
         sink.host(h);
     }
-    false
 }
 
 fn count(summary: &mut Summary, h: &Host) {
@@ -427,4 +464,87 @@ pub fn socket_budget() -> usize {
     let limit = rlimit::increase_nofile_limit(u64::MAX).unwrap_or(256);
     let reserve = 64.min(limit / 4);
     (limit.saturating_sub(reserve) as usize).clamp(1, 65_536)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use connect::ConnectOutcome;
+    use std::future::Future;
+    use std::net::SocketAddr;
+
+    /// 192.0.2.2 drops everything; every other address refuses at once.
+    struct OneSlowHost;
+
+    impl Connector for OneSlowHost {
+        #[allow(clippy::manual_async_fn)] // the trait asks for a 'static future
+        fn connect(
+            &self,
+            addr: SocketAddr,
+            timeout: Duration,
+        ) -> impl Future<Output = ConnectOutcome> + Send + 'static {
+            async move {
+                if addr.ip() == IpAddr::from([192, 0, 2, 2]) {
+                    tokio::time::sleep(timeout).await;
+                    ConnectOutcome::Timeout
+                } else {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    ConnectOutcome::Refused
+                }
+            }
+        }
+    }
+
+    struct Recorder(Vec<(IpAddr, tokio::time::Instant)>);
+
+    impl Sink for Recorder {
+        fn host(&mut self, host: Host) {
+            self.0.push((host.addr, tokio::time::Instant::now()));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn hosts_stream_out_in_target_order_as_they_finish() {
+        let plan = Plan {
+            mode: Mode::Connect,
+            discovery: Discovery::Skip,
+            ports: (1..=50).collect(),
+            timing: Timing::template(3),
+            reverse_dns: ReverseDns::Never,
+            privileged: false,
+        };
+        let dns = Dns::new(&dns::DnsConfig {
+            servers: Some(Vec::new()),
+            hosts_file: None,
+            timeout: None,
+        })
+        .unwrap();
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let shared = Shared::new(1000, &plan.timing, rx);
+        let mut targets = (1..=3u8).map(|i| Target::addr(IpAddr::from([192, 0, 2, i])));
+        let mut sink = Recorder(Vec::new());
+        let start = tokio::time::Instant::now();
+        let summary = run(
+            &plan,
+            &mut targets,
+            &dns,
+            Arc::new(OneSlowHost),
+            &shared,
+            &mut sink,
+        )
+        .await;
+        assert_eq!(summary.up, 3);
+        let order: Vec<IpAddr> = sink.0.iter().map(|e| e.0).collect();
+        assert_eq!(
+            order,
+            [[192, 0, 2, 1], [192, 0, 2, 2], [192, 0, 2, 3]].map(IpAddr::from)
+        );
+        // The first host is out long before the slow one finishes.
+        assert!(
+            sink.0[0].1 - start < Duration::from_secs(1),
+            "{:?}",
+            sink.0[0].1 - start
+        );
+        assert!(sink.0[1].1 - start >= Duration::from_secs(2));
+    }
 }
