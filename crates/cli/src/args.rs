@@ -90,19 +90,24 @@ fn time(id: Id, v: &str) -> Result<Duration, UsageError> {
 
 fn rate(id: Id, v: &str) -> Result<f64, UsageError> {
     let r: f64 = number(id, v)?;
-    if r.is_finite() && r > 0.0 {
+    if r.is_finite() && r >= 0.001 {
         Ok(r)
     } else {
-        Err(bad(id, v, "must be a positive number"))
+        Err(bad(
+            id,
+            v,
+            "must be a number of probes per second, at least 0.001",
+        ))
     }
 }
 
-/// Count the level given to `-v`/`-d`: `-v` 1, `-vvv` (value "vv") 3, `-v3` 3.
-fn level(id: Id, v: Option<&str>, letter: char) -> Result<u8, UsageError> {
+/// The level given to `-v`/`-d`, as Nmap reads it: `-v` and `-vvv` (value
+/// "vv") add 1 and 3 to it, `-v3` sets it to 3.
+fn apply_level(current: u8, id: Id, v: Option<&str>, letter: char) -> Result<u8, UsageError> {
     match v {
-        None => Ok(1),
+        None => Ok(current.saturating_add(1).min(10)),
         Some(s) if !s.is_empty() && s.chars().all(|c| c == letter) => {
-            Ok((s.len() + 1).min(10) as u8)
+            Ok(current.saturating_add((s.len() + 1).min(10) as u8).min(10))
         }
         Some(s) => s
             .parse::<u8>()
@@ -115,6 +120,14 @@ fn level(id: Id, v: Option<&str>, letter: char) -> Result<u8, UsageError> {
 pub fn parse(args: &[String]) -> Result<Options, UsageError> {
     let tokens = flags::tokenize(args)?;
     let mut o = Options::default();
+    // -h wins over everything else on the line, as in Nmap.
+    if tokens
+        .iter()
+        .any(|t| matches!(t, Token::Flag { id: Id::Help, .. }))
+    {
+        o.help = true;
+        return Ok(o);
+    }
     for token in tokens {
         let (id, value) = match token {
             Token::Target(t) => {
@@ -239,9 +252,9 @@ pub fn parse(args: &[String]) -> Result<Options, UsageError> {
                 o.outputs.push((OutKind::Xml, format!("{base}.xml")));
                 o.outputs.push((OutKind::Grepable, format!("{base}.gnmap")));
             }
-            Id::Verbose => o.verbose = o.verbose.saturating_add(level(id, value.as_deref(), 'v')?),
+            Id::Verbose => o.verbose = apply_level(o.verbose, id, value.as_deref(), 'v')?,
             Id::VerboseTwice => o.verbose = o.verbose.saturating_add(2),
-            Id::Debug => o.debug = o.debug.saturating_add(level(id, value.as_deref(), 'd')?),
+            Id::Debug => o.debug = apply_level(o.debug, id, value.as_deref(), 'd')?,
             Id::Reason => o.reason = true,
             Id::Open => o.open = true,
             Id::AppendOutput => o.append = true,
@@ -400,17 +413,19 @@ impl Options {
     /// The timing template with every explicit override applied.
     pub fn timing(&self) -> Timing {
         let mut t = Timing::template(self.timing_level.unwrap_or(3));
+        // As Nmap: an explicit maximum also lowers the initial (and minimum)
+        // timeout; an explicit initial timeout raises the maximum.
         if let Some(v) = self.min_rtt {
             t.min_rtt = v;
         }
         if let Some(v) = self.max_rtt {
             t.max_rtt = v;
+            t.initial_rtt = t.initial_rtt.min(v);
+            t.min_rtt = t.min_rtt.min(v);
         }
         if let Some(v) = self.initial_rtt {
             t.initial_rtt = v;
-        }
-        if t.initial_rtt > t.max_rtt {
-            t.max_rtt = t.initial_rtt;
+            t.max_rtt = t.max_rtt.max(v);
         }
         if let Some(v) = self.max_retries {
             t.max_retries = v;
@@ -440,6 +455,9 @@ impl Options {
         }
         if let Some(v) = self.max_hostgroup {
             t.max_hostgroup = v;
+        }
+        if t.max_hostgroup < t.min_hostgroup {
+            t.max_hostgroup = t.min_hostgroup;
         }
         t
     }
@@ -482,6 +500,23 @@ mod tests {
             let e = p(line).unwrap_err();
             assert!(e.0.contains(needle), "{line}: {e}");
         }
+    }
+
+    #[test]
+    fn nmap_rules_for_levels_timeouts_and_help() {
+        let t = p("--max-rtt-timeout 200ms").unwrap().timing();
+        assert_eq!(
+            (t.max_rtt, t.initial_rtt),
+            (Duration::from_millis(200), Duration::from_millis(200))
+        );
+        let t = p("--initial-rtt-timeout 20s").unwrap().timing();
+        assert_eq!(t.max_rtt, Duration::from_secs(20));
+        let t = p("--min-hostgroup 200000").unwrap().timing();
+        assert!(t.max_hostgroup >= t.min_hostgroup);
+        assert_eq!(p("-v -v0").unwrap().verbose, 0);
+        assert_eq!(p("-v2 -v").unwrap().verbose, 3);
+        assert!(p("-A -h").unwrap().help, "-h wins over an unsupported flag");
+        assert!(p("--max-rate 1e-20").is_err());
     }
 
     #[test]

@@ -11,8 +11,12 @@ static SAVED: Mutex<Option<libc::termios>> = Mutex::new(None);
 /// Start watching standard input for keys; `None` when it is not a terminal.
 pub fn watch() -> Option<mpsc::Receiver<u8>> {
     let fd = libc::STDIN_FILENO;
-    // SAFETY: isatty only inspects the descriptor.
+    // SAFETY: isatty, tcgetpgrp and getpgrp only inspect process state.
     if unsafe { libc::isatty(fd) } != 1 {
+        return None;
+    }
+    // A background job must not touch the terminal (SIGTTOU/SIGTTIN would stop it).
+    if unsafe { libc::tcgetpgrp(fd) != libc::getpgrp() } {
         return None;
     }
     // SAFETY: termios is plain data; tcgetattr fills it for a valid terminal fd.

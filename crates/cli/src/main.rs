@@ -59,6 +59,12 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Whatever happens, give the user their terminal back as it was.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        keys::restore_terminal();
+        default_hook(info);
+    }));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

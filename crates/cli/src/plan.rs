@@ -98,6 +98,17 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
     let services = load_services(opts)?;
     let protocols = Protocols::embedded();
 
+    if let Some(src) = opts.source {
+        if src.is_ipv6() != opts.ipv6 {
+            return Err(usage(format!(
+                "-S {src}: address family does not match the scan (use -6 for IPv6)"
+            )));
+        }
+        if std::net::UdpSocket::bind((src, 0)).is_err() {
+            return Err(usage(format!("-S {src}: not an address of this machine")));
+        }
+    }
+
     let mode = if opts.list_scan {
         Mode::List
     } else if opts.ping_scan {
@@ -262,6 +273,12 @@ pub async fn expand_targets(
     enum Item {
         Literal(TargetSpec),
         Named(Vec<Target>),
+        /// `name/bits`: the range around the name's address, expanded lazily.
+        NamedRange {
+            name: String,
+            first: IpAddr,
+            range: nmaps_targets::AddrRange,
+        },
     }
     let mut items = Vec::with_capacity(plan.specs.len());
     for spec in &plan.specs {
@@ -271,13 +288,12 @@ pub async fn expand_targets(
                     let mut targets = Vec::new();
                     match prefix {
                         Some(bits) => {
-                            for a in apply_prefix(addrs[0], *bits).iter() {
-                                let mut t = Target::addr(a);
-                                if a == addrs[0] {
-                                    t.user_name = Some(name.clone());
-                                }
-                                targets.push(t);
-                            }
+                            items.push(Item::NamedRange {
+                                name: name.clone(),
+                                first: addrs[0],
+                                range: apply_prefix(addrs[0], *bits),
+                            });
+                            continue;
                         }
                         None if opts.resolve_all => {
                             targets.extend(addrs.iter().map(|&a| Target {
@@ -312,6 +328,15 @@ pub async fn expand_targets(
                         None => Box::new(std::iter::empty()),
                     },
                     Item::Named(list) => Box::new(list.into_iter()),
+                    Item::NamedRange { name, first, range } => {
+                        Box::new(range.iter().map(move |a| {
+                            let mut t = Target::addr(a);
+                            if a == first {
+                                t.user_name = Some(name.clone());
+                            }
+                            t
+                        }))
+                    }
                 }
             })
             .filter(move |t| !exclude.contains(t.addr))

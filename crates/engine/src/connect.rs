@@ -103,6 +103,8 @@ impl TcpConnector {
 
     fn give_back(&self, addr: SocketAddr, sock: Socket) {
         if self.source.is_none() {
+            // Disconnecting does not clear a soft error; never hand one on.
+            let _ = sock.take_error();
             let mut pool = self.pool.lock().unwrap_or_else(|e| e.into_inner());
             if addr.is_ipv4() {
                 pool.v4.push(sock)
@@ -348,9 +350,14 @@ struct Done {
     idx: usize,
     tries: u32,
     self_connects: u32,
-    sent: Instant,
+    /// Round trip as the probe's task saw it, free of our loop's latency.
+    rtt: Duration,
     outcome: ConnectOutcome,
 }
+
+/// Local failures (no descriptor, no free port) tolerated per host before the
+/// affected ports are given up on.
+const MAX_LOCAL_RETRIES: u32 = 10_000;
 
 /// Connect-scan `ports` (already in scan order) on `addr`.
 pub async fn scan_host<C: Connector>(
@@ -372,6 +379,7 @@ pub async fn scan_host<C: Connector>(
     // Highest try number (0-based) that ever got an answer: retransmissions beyond
     // one more than that are unlikely to help (Nmap's max_successful_tryno).
     let mut best_answered_try = 0u32;
+    let mut local_retries = 0u32;
     let mut cancel = shared.cancel.clone();
 
     loop {
@@ -405,6 +413,11 @@ pub async fn scan_host<C: Connector>(
                 wake = earliest(wake, t);
                 break;
             }
+            let Ok(permit) = shared.sockets.clone().try_acquire_owned() else {
+                // Other hosts hold every socket; poll again shortly.
+                wake = earliest(wake, now + Duration::from_millis(2));
+                break;
+            };
             if let Some(rate) = &shared.rate {
                 let mut rate = rate.lock().unwrap_or_else(|e| e.into_inner());
                 if let Some(t) = rate.wait_until(now) {
@@ -413,11 +426,6 @@ pub async fn scan_host<C: Connector>(
                 }
                 rate.taken(now);
             }
-            let Ok(permit) = shared.sockets.clone().try_acquire_owned() else {
-                // Other hosts hold every socket; poll again shortly.
-                wake = earliest(wake, now + Duration::from_millis(2));
-                break;
-            };
             queue.pop_front();
             delay.taken(now);
             let timeout = rtt.timeout();
@@ -426,12 +434,13 @@ pub async fn scan_host<C: Connector>(
             in_flight.spawn(async move {
                 let sent = Instant::now();
                 let outcome = fut.await;
+                let rtt = sent.elapsed();
                 drop(permit);
                 Done {
                     idx,
                     tries,
                     self_connects: selfc,
-                    sent,
+                    rtt,
                     outcome,
                 }
             });
@@ -456,7 +465,7 @@ pub async fn scan_host<C: Connector>(
                 // samples either: Linux may report them only after a SYN
                 // retransmission, a second late.
                 if done.tries == 0 && !matches!(done.outcome, ConnectOutcome::Unreachable(_)) {
-                    rtt.sample(now.duration_since(done.sent));
+                    rtt.sample(done.rtt);
                 }
                 best_answered_try = best_answered_try.max(done.tries);
                 if done.tries > 0 {
@@ -495,10 +504,18 @@ pub async fn scan_host<C: Connector>(
                 }
             }
             ConnectOutcome::Resource => {
-                // Local shortage, not the target's doing: shrink and retry the same try.
+                // Local shortage, not the target's doing: shrink and retry the
+                // same try — a bounded number of times, so that a lasting
+                // local fault cannot stall the scan.
                 window.cwnd = (window.cwnd / 2.0).max(1.0);
-                queue.push_front((done.idx, done.tries, done.self_connects));
-                tokio::time::sleep(Duration::from_millis(5)).await;
+                local_retries += 1;
+                if local_retries <= MAX_LOCAL_RETRIES {
+                    queue.push_front((done.idx, done.tries, done.self_connects));
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                } else {
+                    results[done.idx] = Some((PortState::Filtered, Reason::NoResponse));
+                    shared.progress.port_done();
+                }
             }
         }
     }

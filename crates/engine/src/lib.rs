@@ -127,14 +127,14 @@ pub struct Summary {
 
 /// Largest group of hosts scanned side by side.
 fn group_size(plan: &Plan) -> usize {
+    // Nmap's rule for TCP: max(1024 / ports, 64) hosts side by side.
     let natural = match plan.mode {
-        Mode::Connect => 64,
+        Mode::Connect => (1024 / plan.ports.len().max(1)).max(64),
         Mode::List | Mode::PingOnly => 4096,
     };
-    natural.clamp(
-        plan.timing.min_hostgroup.max(1) as usize,
-        plan.timing.max_hostgroup.max(1) as usize,
-    )
+    let lo = plan.timing.min_hostgroup.max(1) as usize;
+    let hi = (plan.timing.max_hostgroup as usize).max(lo);
+    natural.clamp(lo, hi)
 }
 
 /// Scan `targets` according to `plan`, handing every finished host to `sink`.
@@ -307,6 +307,7 @@ async fn run_group<C: Connector>(
             ports: plan.ports.len(),
         });
         let mut set = JoinSet::new();
+        let mut task_host = std::collections::HashMap::new();
         for &i in &up {
             let Some(h) = out.hosts[i].as_mut() else {
                 continue;
@@ -314,15 +315,31 @@ async fn run_group<C: Connector>(
             h.start = Some(SystemTime::now());
             let (addr, plan, conn, shared2) =
                 (h.addr, plan.clone(), connector.clone(), shared.clone());
-            set.spawn(async move {
+            let task = set.spawn(async move {
                 let r = connect::scan_host(addr, &plan.ports, &plan.timing, conn, &shared2).await;
                 (i, r, SystemTime::now())
             });
+            task_host.insert(task.id(), i);
         }
         out.emit_ready(sink, summary, shared);
         let mut interrupted = false;
         while let Some(res) = set.join_next().await {
-            let Ok((i, scan, end)) = res else { continue };
+            let (i, scan, end) = match res {
+                Ok(r) => r,
+                Err(e) => {
+                    // A scan task died (a bug): report the host as timed out
+                    // rather than holding back every host after it.
+                    if let Some(&i) = task_host.get(&e.id()) {
+                        if let Some(h) = out.hosts[i].as_mut() {
+                            h.timed_out = true;
+                            h.end = Some(SystemTime::now());
+                        }
+                        out.done[i] = true;
+                        out.emit_ready(sink, summary, shared);
+                    }
+                    continue;
+                }
+            };
             if scan.cancelled {
                 interrupted = true;
                 continue;

@@ -173,17 +173,14 @@ impl Pacer {
         if !(rate > 0.0 && rate.is_finite()) {
             return Self::new(Duration::ZERO);
         }
-        let interval = Duration::from_secs_f64(1.0 / rate);
+        let interval =
+            Duration::try_from_secs_f64(1.0 / rate).unwrap_or(Duration::from_secs(86_400));
         let burst = (rate * 0.010).floor().max(1.0) as u32;
         Self {
             interval,
             tolerance: interval * (burst - 1),
             tat: None,
         }
-    }
-
-    pub fn is_unlimited(&self) -> bool {
-        self.interval.is_zero()
     }
 
     /// When the next event may happen, or `None` if it may happen now.

@@ -474,6 +474,8 @@ fn bad_command_lines_exit_2_with_one_line() {
         vec!["-6", "127.0.0.1"],
         vec!["fd00::1"],
         vec!["-oA", "-", "127.0.0.1"],
+        vec!["-S", "192.0.2.77", "127.0.0.1"],
+        vec!["-6", "-S", "127.0.0.1", "::1"],
     ] {
         let out = ns.nmaps(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
