@@ -180,7 +180,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
         &plan.engine.timing,
         cancel_rx,
     );
-    tokio::spawn(watch_signals(cancel_tx));
+    install_signals(cancel_tx);
     let status_task = status::spawn(
         shared.progress.clone(),
         opts.stats_every,
@@ -241,8 +241,10 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
 }
 
 /// The first SIGINT or SIGTERM stops the scan gracefully: outputs are finished
-/// with the hosts completed so far. A second one exits at once.
-async fn watch_signals(cancel: tokio::sync::watch::Sender<bool>) {
+/// with the hosts completed so far. A second one exits at once (130 or 143).
+/// The handlers are installed before the scan starts, so no signal can find
+/// the default action while the terminal is in no-echo mode.
+fn install_signals(cancel: tokio::sync::watch::Sender<bool>) {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
@@ -250,18 +252,20 @@ async fn watch_signals(cancel: tokio::sync::watch::Sender<bool>) {
     ) else {
         return;
     };
-    for round in 0..2 {
-        tokio::select! {
-            _ = int.recv() => {}
-            _ = term.recv() => {}
+    tokio::spawn(async move {
+        for round in 0..2 {
+            let code = tokio::select! {
+                _ = int.recv() => 130,
+                _ = term.recv() => 143,
+            };
+            if round == 0 {
+                let _ = cancel.send(true);
+            } else {
+                keys::restore_terminal();
+                std::process::exit(code);
+            }
         }
-        if round == 0 {
-            let _ = cancel.send(true);
-        } else {
-            keys::restore_terminal();
-            std::process::exit(130);
-        }
-    }
+    });
 }
 
 /// Connects the engine to the writers: adds table service names, prints `-v` events.

@@ -386,6 +386,9 @@ pub async fn scan_host<C: Connector>(
         let now = Instant::now();
         if deadline.is_some_and(|d| now >= d) {
             in_flight.abort_all();
+            shared
+                .progress
+                .ports_skipped(results.iter().filter(|r| r.is_none()).count() as u64);
             return HostScan {
                 ports: Vec::new(),
                 rtt,

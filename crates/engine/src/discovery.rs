@@ -36,6 +36,7 @@ pub async fn connect_ping<C: Connector>(
             let Ok(permit) = shared.sockets.clone().acquire_owned().await else {
                 break;
             };
+            paced(shared).await;
             let fut = connector.connect(SocketAddr::new(addr, port), est.timeout());
             set.spawn(async move {
                 let sent = Instant::now();
@@ -89,6 +90,25 @@ pub async fn connect_ping<C: Connector>(
         up: false,
         reason: unreachable.unwrap_or(Reason::NoResponse),
         rtt: None,
+    }
+}
+
+/// Wait for the global `--max-rate` pacer, if any, and take a slot.
+async fn paced(shared: &Shared) {
+    let Some(rate) = &shared.rate else { return };
+    loop {
+        let wait = {
+            let mut r = rate.lock().unwrap_or_else(|e| e.into_inner());
+            let now = Instant::now();
+            match r.wait_until(now) {
+                Some(t) => t,
+                None => {
+                    r.taken(now);
+                    return;
+                }
+            }
+        };
+        tokio::time::sleep_until(wait).await;
     }
 }
 

@@ -168,13 +168,10 @@ impl Dns {
         let Some(resolver) = &self.resolver else {
             return Err(format!("Failed to resolve \"{name}\"."));
         };
-        let fqdn = if name.ends_with('.') {
-            name.to_string()
-        } else {
-            format!("{name}.")
-        };
+        // As typed: the resolver applies ndots and the search domains.
+        let fqdn = name;
         let found: Vec<IpAddr> = if ipv6 {
-            match resolver.ipv6_lookup(fqdn.as_str()).await {
+            match resolver.ipv6_lookup(fqdn).await {
                 Ok(l) => l
                     .answers()
                     .iter()
@@ -186,7 +183,7 @@ impl Dns {
                 Err(_) => Vec::new(),
             }
         } else {
-            match resolver.ipv4_lookup(fqdn.as_str()).await {
+            match resolver.ipv4_lookup(fqdn).await {
                 Ok(l) => l
                     .answers()
                     .iter()

@@ -203,13 +203,20 @@ async fn run_group<C: Connector>(
                 ports: ports.len(),
             });
             let mut set = JoinSet::new();
+            // --max-parallelism (and -T0..-T2) bound how many hosts are pinged at once.
+            let limit = Arc::new(tokio::sync::Semaphore::new(
+                plan.timing
+                    .max_parallelism
+                    .map_or(tokio::sync::Semaphore::MAX_PERMITS, |n| n as usize),
+            ));
             for (i, h) in hosts.iter().enumerate() {
-                let (addr, plan, conn, shared2, ports) = (
+                let (addr, plan, conn, shared2, ports, limit) = (
                     h.addr,
                     plan.clone(),
                     connector.clone(),
                     shared.clone(),
                     ports.clone(),
+                    limit.clone(),
                 );
                 set.spawn(async move {
                     if plan.privileged
@@ -225,6 +232,7 @@ async fn run_group<C: Connector>(
                             },
                         );
                     }
+                    let _turn = limit.acquire_owned().await;
                     (
                         i,
                         discovery::connect_ping(addr, &ports, &plan.timing, conn, &shared2).await,
@@ -295,7 +303,6 @@ async fn run_group<C: Connector>(
         shared
             .progress
             .add_ports((up.len() * plan.ports.len()) as u64);
-        shared.progress.set_active(up.len() as u64);
         let begin = tokio::time::Instant::now();
         sink.event(Event::TaskBegin {
             task: "Connect Scan",
@@ -316,7 +323,9 @@ async fn run_group<C: Connector>(
             let (addr, plan, conn, shared2) =
                 (h.addr, plan.clone(), connector.clone(), shared.clone());
             let task = set.spawn(async move {
+                shared2.progress.scan_started();
                 let r = connect::scan_host(addr, &plan.ports, &plan.timing, conn, &shared2).await;
+                shared2.progress.scan_ended();
                 (i, r, SystemTime::now())
             });
             task_host.insert(task.id(), i);

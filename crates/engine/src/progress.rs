@@ -51,8 +51,16 @@ impl Progress {
             self.hosts_up.fetch_add(1, Ordering::Relaxed);
         }
     }
-    pub fn set_active(&self, n: u64) {
-        self.hosts_active.store(n, Ordering::Relaxed);
+    /// Ports that will not be probed any more (host timed out or cancelled).
+    pub fn ports_skipped(&self, n: u64) {
+        self.ports_done.fetch_add(n, Ordering::Relaxed);
+    }
+    /// A host's port scan started / ended.
+    pub fn scan_started(&self) {
+        self.hosts_active.fetch_add(1, Ordering::Relaxed);
+    }
+    pub fn scan_ended(&self) {
+        self.hosts_active.fetch_sub(1, Ordering::Relaxed);
     }
     pub fn snapshot(&self) -> ProgressSnapshot {
         ProgressSnapshot {
