@@ -368,3 +368,57 @@ def test_compare_reports_differences():
     assert any("22/tcp: state" in d for d in diffs) and any("reason" in d for d in diffs), diffs
     with pytest.raises(conform.ScanError):
         conform.parse("<nmaprun><host>", "broken")
+
+
+# ------------------------------------------------------------------ UDP payloads
+
+def test_udp_payloads_get_answers(lab):
+    # Each payload nmaps has for these ports, sent from the scanner to the lab
+    # daemon behind it, must draw a reply (the payloads speak the protocol).
+    targets = {"53": HOSTS["ns"]["ipv4"], "123": HOSTS["ns"]["ipv4"],
+               "161": HOSTS["ns"]["ipv4"], "11211": HOSTS["db"]["ipv4"]}
+    for port, addr in targets.items():
+        assert ipaddress.ip_address(addr) in ipaddress.ip_network(SCENARIO["ipv4_lan"])
+        assert port in host_by_id("ns" if addr == HOSTS["ns"]["ipv4"] else "db")["udp"]
+    payload_file = os.path.join(LAB_DIR, "..", "..", "data", "udp-payloads.txt")
+    code = r'''
+import json, socket, sys
+targets = json.loads(sys.argv[2])
+records, cur = [], None
+for line in open(sys.argv[1]):
+    line = line.split("#", 1)[0].strip()
+    if not line:
+        continue
+    if line.startswith("udp "):
+        _, ports, name = line.split()
+        cur = (name, ports, [])
+    elif line == "end":
+        records.append((cur[0], cur[1], bytes.fromhex("".join(cur[2])))); cur = None
+    else:
+        cur[2].append(line.replace(" ", "").replace("\t", ""))
+r = {}
+for name, ports, data in records:
+    for port in ports.split(","):
+        if port not in targets:
+            continue
+        got = None
+        for _ in range(2):
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
+            try:
+                s.sendto(data, (targets[port], int(port)))
+                got, _peer = s.recvfrom(65535)
+                break
+            except (socket.timeout, OSError):
+                pass
+            finally:
+                s.close()
+        r[f"{name}/{port}"] = len(got) if got else 0
+print(json.dumps(r))
+'''
+    p = lab_exec(lab, sys.executable, "-c", code, os.path.abspath(payload_file),
+                 json.dumps(targets), timeout=60)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)
+    assert {k.split("/")[1] for k in r} == set(targets), r
+    silent = [k for k, n in r.items() if n == 0]
+    assert not silent, f"no reply to {silent}: {r}"

@@ -8,6 +8,7 @@
 pub mod connect;
 pub mod discovery;
 pub mod dns;
+pub mod payloads;
 pub mod progress;
 pub mod timing;
 
