@@ -1,0 +1,8 @@
+//! Network I/O for the raw-packet scan engines (Linux).
+//!
+//! - [`route`]: the source address the kernel would use for a destination.
+//!
+//! Library code never prints; every failure is returned as an
+//! [`std::io::Error`].
+
+pub mod route;
