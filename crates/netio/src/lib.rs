@@ -1,8 +1,10 @@
 //! Network I/O for the raw-packet scan engines (Linux).
 //!
+//! - [`iface`]: interfaces (addresses, MAC, MTU, flags) and routes.
 //! - [`route`]: the source address the kernel would use for a destination.
 //!
 //! Library code never prints; every failure is returned as an
 //! [`std::io::Error`].
 
+pub mod iface;
 pub mod route;
