@@ -1,0 +1,189 @@
+//! Raw IPv4 send and receive.
+//!
+//! [`RawIpSender`] is an `AF_INET`/`SOCK_RAW`/`IPPROTO_RAW` socket, which
+//! implies `IP_HDRINCL`: the caller supplies complete IPv4 packets (built
+//! with `nmaps-wire`) and the kernel routes them, filling in the header
+//! checksum, total length and, when zero, the identification.
+//! [`RawTcpReceiver`] is an `IPPROTO_TCP` raw socket that receives a copy
+//! of every incoming TCP segment, IPv4 header included.
+//!
+//! Both need `CAP_NET_RAW`.
+
+use std::io::{self, Read};
+use std::net::{Ipv4Addr, SocketAddrV4};
+use std::time::Duration;
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+/// Sends complete IPv4 packets.
+#[derive(Debug)]
+pub struct RawIpSender {
+    socket: Socket,
+}
+
+impl RawIpSender {
+    /// Opens the raw socket (in the calling thread's network namespace).
+    pub fn new() -> io::Result<Self> {
+        let socket = Socket::new(
+            Domain::IPV4,
+            Type::RAW,
+            Some(Protocol::from(libc::IPPROTO_RAW)),
+        )?;
+        Ok(Self { socket })
+    }
+
+    /// The underlying socket, e.g. to set the send buffer size.
+    pub fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// Sends one packet (starting at its IPv4 header) towards `dst`.
+    pub fn send(&self, packet: &[u8], dst: Ipv4Addr) -> io::Result<usize> {
+        self.socket
+            .send_to(packet, &SockAddr::from(SocketAddrV4::new(dst, 0)))
+    }
+
+    /// Sends the packets in order with `sendmmsg(2)`, falling back to one
+    /// `sendto` per packet if `sendmmsg` fails.
+    ///
+    /// Returns how many packets were sent: all of them, or those before
+    /// the first one that failed. Errors only when the first packet that
+    /// could not go out by either way is the first of the batch.
+    pub fn send_batch(&self, packets: &[(&[u8], Ipv4Addr)]) -> io::Result<usize> {
+        let mut sent = 0;
+        while sent < packets.len() {
+            let chunk = &packets[sent..packets.len().min(sent + sys::MAX_BATCH)];
+            match sys::sendmmsg(&self.socket, chunk) {
+                Ok(0) => break,
+                Ok(n) => sent += n,
+                Err(_) => {
+                    // Fallback: one by one, stopping at the first error.
+                    for &(packet, dst) in &packets[sent..] {
+                        match self.send(packet, dst) {
+                            Ok(_) => sent += 1,
+                            Err(e) if sent == 0 => return Err(e),
+                            Err(_) => return Ok(sent),
+                        }
+                    }
+                    return Ok(sent);
+                }
+            }
+        }
+        Ok(sent)
+    }
+}
+
+/// Receives incoming IPv4 TCP segments, IP header included.
+#[derive(Debug)]
+pub struct RawTcpReceiver {
+    socket: Socket,
+}
+
+impl RawTcpReceiver {
+    /// Opens the raw socket (in the calling thread's network namespace).
+    pub fn new() -> io::Result<Self> {
+        let socket = Socket::new(Domain::IPV4, Type::RAW, Some(Protocol::TCP))?;
+        Ok(Self { socket })
+    }
+
+    /// The underlying socket, e.g. to set the receive buffer size.
+    pub fn socket(&self) -> &Socket {
+        &self.socket
+    }
+
+    /// Waits up to `timeout` for one packet and copies it into `buf`
+    /// (truncated to `buf.len()`). `Ok(None)` when the time ran out or a
+    /// signal interrupted the wait.
+    pub fn recv_timeout(&self, buf: &mut [u8], timeout: Duration) -> io::Result<Option<usize>> {
+        // A zero timeout would mean "block forever" to SO_RCVTIMEO.
+        self.socket
+            .set_read_timeout(Some(timeout.max(Duration::from_micros(1))))?;
+        match (&self.socket).read(buf) {
+            Ok(n) => Ok(Some(n)),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[allow(unsafe_code)]
+mod sys {
+    //! The `sendmmsg(2)` call: the only unsafe code of this module.
+
+    use std::io;
+    use std::mem;
+    use std::net::Ipv4Addr;
+    use std::os::fd::AsRawFd;
+    use std::ptr;
+
+    use socket2::Socket;
+
+    /// The kernel caps one `sendmmsg` at `UIO_MAXIOV` messages.
+    pub(super) const MAX_BATCH: usize = 1024;
+
+    /// Sends up to `MAX_BATCH` packets; returns how many went out.
+    pub(super) fn sendmmsg(socket: &Socket, packets: &[(&[u8], Ipv4Addr)]) -> io::Result<usize> {
+        let n = packets.len().min(MAX_BATCH);
+        let packets = &packets[..n];
+        let mut addrs: Vec<libc::sockaddr_in> = packets
+            .iter()
+            .map(|&(_, dst)| libc::sockaddr_in {
+                sin_family: libc::AF_INET as libc::sa_family_t,
+                sin_port: 0,
+                sin_addr: libc::in_addr {
+                    s_addr: u32::from_ne_bytes(dst.octets()),
+                },
+                sin_zero: [0; 8],
+            })
+            .collect();
+        let mut iovs: Vec<libc::iovec> = packets
+            .iter()
+            .map(|&(packet, _)| libc::iovec {
+                // The kernel only reads from send buffers.
+                iov_base: packet.as_ptr().cast_mut().cast(),
+                iov_len: packet.len(),
+            })
+            .collect();
+        // Both vectors are complete: the pointers below stay valid until
+        // they are dropped at the end of this function.
+        let mut msgs: Vec<libc::mmsghdr> = addrs
+            .iter_mut()
+            .zip(iovs.iter_mut())
+            .map(|(addr, iov)| {
+                // SAFETY: mmsghdr is plain old data; all-zero is a valid
+                // value (null pointers, zero lengths), then filled in.
+                let mut msg: libc::mmsghdr = unsafe { mem::zeroed() };
+                msg.msg_hdr.msg_name = ptr::from_mut(addr).cast();
+                msg.msg_hdr.msg_namelen = mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
+                msg.msg_hdr.msg_iov = ptr::from_mut(iov);
+                msg.msg_hdr.msg_iovlen = 1;
+                msg
+            })
+            .collect();
+        // SAFETY: `msgs` holds `msgs.len()` initialised headers whose name
+        // and iovec pointers point into `addrs`, `iovs` and the caller's
+        // packets, all alive and unmoved for the duration of the call.
+        let r = unsafe {
+            libc::sendmmsg(
+                socket.as_raw_fd(),
+                msgs.as_mut_ptr(),
+                msgs.len() as libc::c_uint,
+                0,
+            )
+        };
+        if r < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(r as usize)
+        }
+    }
+}
