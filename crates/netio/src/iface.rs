@@ -1,8 +1,10 @@
 //! Interfaces and routes, as the kernel reports them.
 //!
 //! Interfaces come from `getifaddrs(3)` (names, flags, addresses, and the
-//! link-layer index and MAC from its `AF_PACKET` entries), completed with
-//! the MTU (and the MAC when missing) from `/sys/class/net/<if>/`.
+//! link-layer index and MAC from its `AF_PACKET` entries) and the MTU from
+//! `SIOCGIFMTU`, all of which follow the calling thread's network
+//! namespace. `/sys/class/net/<if>/` (which shows the namespace sysfs was
+//! mounted in) is only a fallback for the MTU, MAC and index.
 //! Routes come from `/proc/thread-self/net/route` and `ipv6_route`, so a
 //! thread that entered another network namespace with `setns` sees that
 //! namespace's routes. The text parsers are pure functions, tested on
@@ -90,9 +92,11 @@ pub fn interfaces() -> io::Result<Vec<Interface>> {
         iface.addrs.sort_by_key(|a| a.addr.is_ipv6());
         let dir = format!("/sys/class/net/{}", iface.name);
         if iface.mtu.is_none() {
-            iface.mtu = fs::read_to_string(format!("{dir}/mtu"))
-                .ok()
-                .and_then(|s| s.trim().parse().ok());
+            iface.mtu = sys::mtu(&iface.name).or_else(|| {
+                fs::read_to_string(format!("{dir}/mtu"))
+                    .ok()
+                    .and_then(|s| s.trim().parse().ok())
+            });
         }
         if iface.mac.is_none() && !iface.loopback {
             iface.mac = fs::read_to_string(format!("{dir}/address"))
@@ -219,13 +223,18 @@ pub fn parse_route_v6(text: &str) -> Vec<Route> {
 
 #[allow(unsafe_code)]
 mod sys {
-    //! The `getifaddrs(3)` wrapper: the only unsafe code of this module.
+    //! The `getifaddrs(3)` and `SIOCGIFMTU` wrappers: the only unsafe
+    //! code of this module.
 
     use super::IfAddr;
     use std::ffi::CStr;
     use std::io;
+    use std::mem;
     use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    use std::os::fd::AsRawFd;
     use std::ptr;
+
+    use socket2::{Domain, Socket, Type};
 
     pub(super) enum Kind {
         Addr(IfAddr),
@@ -250,6 +259,29 @@ mod sys {
                 unsafe { libc::freeifaddrs(self.0) };
             }
         }
+    }
+
+    /// The interface's MTU, by `SIOCGIFMTU` on a throwaway UDP socket.
+    pub(super) fn mtu(name: &str) -> Option<u32> {
+        let bytes = name.as_bytes();
+        if bytes.len() >= libc::IFNAMSIZ || bytes.contains(&0) {
+            return None;
+        }
+        let socket = Socket::new(Domain::IPV4, Type::DGRAM, None).ok()?;
+        // SAFETY: ifreq is plain old data; all-zero is a valid value (and
+        // leaves the name NUL-terminated, as it is shorter than IFNAMSIZ).
+        let mut req: libc::ifreq = unsafe { mem::zeroed() };
+        for (d, s) in req.ifr_name.iter_mut().zip(bytes) {
+            *d = *s as libc::c_char;
+        }
+        // SAFETY: SIOCGIFMTU reads the NUL-terminated name from, and writes
+        // the MTU into, the ifreq we own and pass by pointer.
+        let r = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGIFMTU as _, &mut req) };
+        if r != 0 {
+            return None;
+        }
+        // SAFETY: after a successful SIOCGIFMTU the union holds ifru_mtu.
+        u32::try_from(unsafe { req.ifr_ifru.ifru_mtu }).ok()
     }
 
     fn prefix_of(mask: &[u8]) -> u8 {

@@ -96,6 +96,12 @@ fn probe_loopback() {
         !ifaces.is_empty() && ifaces.iter().all(|i| i.loopback),
         "{ifaces:?}"
     );
+    assert!(
+        ifaces
+            .iter()
+            .all(|i| i.up && i.mtu.is_some() && i.index > 0),
+        "{ifaces:?}"
+    );
     let routes = iface::routes().unwrap();
     assert!(
         routes.iter().all(|r| !r.is_default() && r.iface == "lo"),
