@@ -2,7 +2,7 @@
 //! this test creates (and deletes in a `Drop` guard). Every raw socket is
 //! created in a thread that has entered that namespace, which has only
 //! `lo` and no default route, and every probe goes to 127.0.0.1 there.
-//! Skipped when not root or when `ip` is missing.
+//! Needs root and iproute2; fails otherwise.
 
 // Only `enter_netns` uses unsafe (the `setns` call).
 #![allow(unsafe_code)]
@@ -179,9 +179,13 @@ fn syn_to_open_and_closed_port_in_private_netns() {
                 .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"))
         })
         .unwrap_or(false);
-    if !root || Command::new("ip").arg("-V").output().is_err() {
-        return; // needs root and iproute2
-    }
+    // Like every namespace test of the project, this needs root and iproute2
+    // (scripts/test runs as root): fail loudly rather than pass silently.
+    assert!(root, "run as root: the test creates a network namespace");
+    assert!(
+        Command::new("ip").arg("-V").output().is_ok(),
+        "iproute2 (`ip`) is missing"
+    );
     let name = format!("nmaps-netio-{}", std::process::id());
     ip(&["netns", "add", &name]).unwrap();
     let ns = Netns(name);
