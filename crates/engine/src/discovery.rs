@@ -61,9 +61,12 @@ pub async fn connect_ping<C: Connector>(
                 continue;
             }
             // Answers that arrive together are read in probe order, as Nmap
-            // reads its ready sockets: give the others a moment (about one
-            // more round trip) to land, then take the earliest probe's answer.
-            let grace = (rtt + Duration::from_millis(1)).min(Duration::from_millis(50));
+            // reads its ready sockets: give the other probes a moment (two more
+            // round trips, at least 5 ms for scheduling jitter, at most 50 ms)
+            // to land, then take the earliest probe's answer.
+            let grace = (rtt * 2)
+                .max(Duration::from_millis(5))
+                .min(Duration::from_millis(50));
             let deadline = Instant::now() + grace;
             while let Ok(Some(Ok((idx, outcome, rtt)))) =
                 tokio::time::timeout_at(deadline, set.join_next()).await
