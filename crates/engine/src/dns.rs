@@ -4,7 +4,7 @@
 use hickory_resolver::TokioResolver;
 use hickory_resolver::config::{NameServerConfig, ResolverConfig, ResolverOpts};
 use hickory_resolver::net::runtime::TokioRuntimeProvider;
-use hickory_resolver::proto::rr::RData;
+use hickory_resolver::proto::rr::{RData, RecordType};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -170,30 +170,23 @@ impl Dns {
         };
         // As typed: the resolver applies ndots and the search domains.
         let fqdn = name;
-        let found: Vec<IpAddr> = if ipv6 {
-            match resolver.ipv6_lookup(fqdn).await {
-                Ok(l) => l
-                    .answers()
-                    .iter()
-                    .filter_map(|r| match &r.data {
-                        RData::AAAA(a) => Some(IpAddr::V6(a.0)),
-                        _ => None,
-                    })
-                    .collect(),
-                Err(_) => Vec::new(),
-            }
+        let rtype = if ipv6 {
+            RecordType::AAAA
         } else {
-            match resolver.ipv4_lookup(fqdn).await {
-                Ok(l) => l
-                    .answers()
-                    .iter()
-                    .filter_map(|r| match &r.data {
-                        RData::A(a) => Some(IpAddr::V4(a.0)),
-                        _ => None,
-                    })
-                    .collect(),
-                Err(_) => Vec::new(),
-            }
+            RecordType::A
+        };
+        let found: Vec<IpAddr> = match resolver.lookup(fqdn, rtype).await {
+            Ok(l) => l
+                .answers()
+                .iter()
+                .filter_map(|r| match &r.data {
+                    RData::A(a) => Some(IpAddr::V4(a.0)),
+                    RData::AAAA(a) => Some(IpAddr::V6(a.0)),
+                    _ => None,
+                })
+                .filter(family)
+                .collect(),
+            Err(_) => Vec::new(),
         };
         if found.is_empty() {
             Err(format!("Failed to resolve \"{name}\"."))
