@@ -226,6 +226,38 @@ pub struct Host {
     pub latency: Option<Duration>,
     /// `--host-timeout` expired: no port results are reported.
     pub timed_out: bool,
+    /// Link-layer address, for hosts on a directly attached Ethernet link.
+    pub mac: Option<Mac>,
+}
+
+/// A host's Ethernet address and the vendor its prefix is registered to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Mac {
+    #[serde(serialize_with = "mac_string")]
+    pub addr: [u8; 6],
+    /// Organisation owning the prefix; `None` when unknown.
+    pub vendor: Option<String>,
+}
+
+fn mac_string<S: serde::Serializer>(addr: &[u8; 6], s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(
+        &Mac {
+            addr: *addr,
+            vendor: None,
+        }
+        .to_nmap_string(),
+    )
+}
+
+impl Mac {
+    /// `02:00:C6:12:00:0A`, upper case as Nmap writes it.
+    pub fn to_nmap_string(&self) -> String {
+        let a = self.addr;
+        format!(
+            "{:02X}:{:02X}:{:02X}:{:02X}:{:02X}:{:02X}",
+            a[0], a[1], a[2], a[3], a[4], a[5]
+        )
+    }
 }
 
 impl Host {
@@ -246,6 +278,7 @@ impl Host {
             times: None,
             latency: None,
             timed_out: false,
+            mac: None,
         }
     }
 
