@@ -3,7 +3,8 @@
 use nmaps_model::Protocol;
 use nmaps_targets::ports::{ProtoSet, parse_port_spec_for};
 use nmaps_targets::{
-    ExcludeList, Protocols, Services, parse_port_spec, parse_target, scan_order, split_target_file,
+    ExcludeList, MacVendors, Protocols, Services, parse_port_spec, parse_target, scan_order,
+    split_target_file,
 };
 use proptest::prelude::*;
 
@@ -95,5 +96,37 @@ proptest! {
         let mut s = o.clone();
         s.sort_unstable();
         prop_assert_eq!(s, ports);
+    }
+
+    #[test]
+    fn mac_prefixes_parser_never_panics(s in "\\PC{0,200}", mac in any::<[u8; 6]>()) {
+        if let Ok(v) = MacVendors::parse(&s) {
+            let _ = v.lookup(mac);
+        }
+    }
+
+    #[test]
+    fn mac_prefixes_syntaxish(
+        lines in proptest::collection::vec("[#]?[0-9a-fA-F]{0,10}[ \t]{0,2}\\PC{0,12}[\r]?", 0..12),
+        mac in any::<[u8; 6]>(),
+    ) {
+        let text = lines.join("\n");
+        match MacVendors::parse(&text) {
+            Ok(v) => {
+                let _ = v.lookup(mac);
+                prop_assert!(v.len() <= lines.len());
+            }
+            Err(e) => prop_assert!(e.starts_with("line "), "{}", e),
+        }
+    }
+
+    #[test]
+    fn mac_lookup_finds_every_prefix(mac in any::<[u8; 6]>(), digits in 6usize..=9) {
+        let hex: String = mac.iter().map(|b| format!("{b:02X}")).collect();
+        let v = MacVendors::parse(&format!("{} Vendor\n", &hex[..digits])).unwrap();
+        prop_assert_eq!(v.lookup(mac), Some("Vendor"));
+        let mut other = mac;
+        other[0] ^= 0x80;
+        prop_assert_eq!(v.lookup(other), None);
     }
 }
