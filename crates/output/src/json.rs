@@ -137,13 +137,7 @@ pub(crate) fn host_object(run: &RunInfo, host: &Host, shown: Shown) -> String {
                 .num("reason_ttl", host.status.reason_ttl)
                 .done(),
         )
-        .raw(
-            "addresses",
-            &array([Obj::new()
-                .str("addr", &host.addr.to_string())
-                .str("addrtype", addrtype(&host.addr))
-                .done()]),
-        )
+        .raw("addresses", &addresses(host))
         .raw(
             "hostnames",
             &array(
@@ -189,6 +183,25 @@ pub(crate) fn host_object(run: &RunInfo, host: &Host, shown: Shown) -> String {
         }
     }
     o.done()
+}
+
+/// The scanned address, then the MAC address (with its vendor when known),
+/// as the `<address>` elements of the XML.
+fn addresses(host: &Host) -> String {
+    let ip = Obj::new()
+        .str("addr", &host.addr.to_string())
+        .str("addrtype", addrtype(&host.addr))
+        .done();
+    let mac = host.mac.as_ref().map(|m| {
+        let o = Obj::new()
+            .str("addr", &m.to_nmap_string())
+            .str("addrtype", "mac");
+        match &m.vendor {
+            Some(v) => o.str("vendor", v).done(),
+            None => o.done(),
+        }
+    });
+    array(std::iter::once(ip).chain(mac))
 }
 
 fn ports(run: &RunInfo, host: &Host) -> String {

@@ -120,8 +120,10 @@ pub(crate) fn host_report(run: &RunInfo, opts: &WriterOptions, host: &Host) -> S
                 );
             }
             ports(&mut s, run, opts, host);
+            mac_line(&mut s, host);
             s.push('\n');
         }
+        Shown::Pinged if host.is_up() => mac_line(&mut s, host),
         Shown::TimedOut => {
             let _ = writeln!(
                 s,
@@ -173,6 +175,20 @@ fn header(s: &mut String, run: &RunInfo, host: &Host, shown: Shown) {
         {
             let _ = writeln!(s, "rDNS record for {}: {}", host.addr, esc(ptr));
         }
+    }
+}
+
+/// `MAC Address: 02:00:C6:12:00:0A (Vendor)`, `(Unknown)` without a vendor.
+/// Nmap writes it after the port table, or right after "Host is up" for
+/// `-sn`; never for a host that timed out.
+fn mac_line(s: &mut String, host: &Host) {
+    if let Some(mac) = &host.mac {
+        let _ = writeln!(
+            s,
+            "MAC Address: {} ({})",
+            mac.to_nmap_string(),
+            esc(mac.vendor.as_deref().unwrap_or("Unknown"))
+        );
     }
 }
 

@@ -104,6 +104,17 @@ pub(crate) fn host_element(run: &RunInfo, host: &Host) -> String {
         host.addr,
         addrtype(&host.addr)
     );
+    if let Some(mac) = &host.mac {
+        let _ = write!(
+            s,
+            "<address addr=\"{}\" addrtype=\"mac\"",
+            mac.to_nmap_string()
+        );
+        if let Some(vendor) = &mac.vendor {
+            let _ = write!(s, " vendor=\"{}\"", x(vendor));
+        }
+        s.push_str("/>\n");
+    }
     let user = host.user_name();
     let ptrs: Vec<&str> = host
         .hostnames

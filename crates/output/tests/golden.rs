@@ -5,7 +5,7 @@ mod common;
 use chrono::{DateTime, Local, Offset, Utc};
 use common::*;
 use nmaps_model::{
-    Host, HostState, HostnameKind, NMAPS_VERSION, PortState, Reason, RunInfo, RunStats,
+    Host, HostState, HostnameKind, NMAPS_VERSION, PortState, Reason, RunInfo, RunStats, ScanType,
 };
 use nmaps_output::{Format, WriterOptions, format_ctime};
 
@@ -290,8 +290,233 @@ fn u4() -> Scenario {
     }
 }
 
+/// The vendor `--datadir dd` gave the lab's 02:00:C6 prefix in m2, m4, m5.
+const LAB_VENDOR: &str = "Lab & <Test> \"Vendor\" --x";
+
+/// A SYN scan run (the m* references are `-sS` scans in the lab).
+fn syn_run(cmd: &str, start: u64, ports: &[u16]) -> RunInfo {
+    let mut r = run(cmd, start, ports);
+    for i in &mut r.scan_info {
+        i.scan_type = ScanType::Syn;
+    }
+    r
+}
+
+/// 22/80/81 on a lab host: ssh and http open, 81 closed, replies with `ttl`.
+fn lab_ports(h: &mut Host, ttl: u8) {
+    h.ports = [
+        (22, OPEN, Reason::SynAck, "ssh"),
+        (80, OPEN, Reason::SynAck, "http"),
+        (81, CLOSED, Reason::Reset, "hosts2-ns"),
+    ]
+    .iter()
+    .map(|&(n, st, r, svc)| {
+        let mut p = port(n, st, r, Some(svc));
+        p.reason_ttl = ttl;
+        p
+    })
+    .collect();
+}
+
+/// web.lab.test, found by ARP, SYN-scanned on 22/80/81.
+fn lab_web(srtt: u64, rttvar: u64, t: u64, vendor: Option<&str>) -> Host {
+    let mut h = host("198.18.0.10", HostState::Up, Reason::ArpResponse);
+    ptr(&mut h, "web.lab.test");
+    timing(&mut h, srtt, rttvar, 100000);
+    h.start = Some(at(t));
+    h.end = Some(at(t));
+    lab_ports(&mut h, 64);
+    mac(&mut h, "02:00:C6:12:00:0A", vendor);
+    h
+}
+
+/// MAC without a vendor after a port table; the down host is not shown.
+fn m1() -> Scenario {
+    let run = syn_run(
+        "nmap -sS -p22,80,81 -oA m1 198.18.0.10 198.18.0.99",
+        1795934927,
+        &[22, 80, 81],
+    );
+    Scenario {
+        name: "m1",
+        run,
+        hosts: vec![
+            lab_web(31, 2124, 1795934928, None),
+            host("198.18.0.99", HostState::Down, Reason::NoResponse),
+        ],
+        stats: stats(1795934928, 1300, 1, 2),
+    }
+}
+
+/// MAC with a vendor that needs escaping, `-v --reason`; a routed host
+/// without a MAC and a down host.
+fn m2() -> Scenario {
+    let mut run = syn_run(
+        "nmap --datadir dd -sS -v --reason -p22,80,81 -oA m2 198.18.0.10 198.18.0.99 198.18.1.10",
+        1795934928,
+        &[22, 80, 81],
+    );
+    run.verbose = 1;
+    run.reason = true;
+    let mut far = host("198.18.1.10", HostState::Up, Reason::EchoReply);
+    far.status.reason_ttl = 63;
+    ptr(&mut far, "far.lab.test");
+    timing(&mut far, 79, 2139, 100000);
+    far.start = Some(at(1795934929));
+    far.end = Some(at(1795934929));
+    lab_ports(&mut far, 63);
+    Scenario {
+        name: "m2",
+        run,
+        hosts: vec![
+            host("198.18.0.99", HostState::Down, Reason::NoResponse),
+            lab_web(38, 2125, 1795934929, Some(LAB_VENDOR)),
+            far,
+        ],
+        stats: stats(1795934929, 1380, 2, 3),
+    }
+}
+
+/// `-sn`: the MAC line follows "Host is up".
+fn m3() -> Scenario {
+    let mut run = run("nmap -sn -oA m3 198.18.0.10-12", 1795934930, &[]);
+    run.ping_only = true;
+    let hosts = [
+        ("198.18.0.10", "web", 31, "0A"),
+        ("198.18.0.11", "db", 103, "0B"),
+        ("198.18.0.12", "mail", 30, "0C"),
+    ]
+    .iter()
+    .map(|&(addr, name, srtt, last)| {
+        let mut h = host(addr, HostState::Up, Reason::ArpResponse);
+        ptr(&mut h, &format!("{name}.lab.test"));
+        timing(&mut h, srtt, 5000, 100000);
+        mac(&mut h, &format!("02:00:C6:12:00:{last}"), None);
+        h
+    })
+    .collect();
+    Scenario {
+        name: "m3",
+        run,
+        hosts,
+        stats: stats(1795934930, 70, 3, 3),
+    }
+}
+
+/// Every port in an ignored state: the MAC line follows "Not shown".
+fn m4() -> Scenario {
+    let ports: Vec<u16> = (1..=30).collect();
+    let run = syn_run(
+        "nmap --datadir dd -sS -p1-30 -oA m4 198.18.0.254",
+        1795934930,
+        &ports,
+    );
+    let mut h = host("198.18.0.254", HostState::Up, Reason::ArpResponse);
+    ptr(&mut h, "router.lab.test");
+    timing(&mut h, 12, 0, 100000);
+    h.start = Some(at(1795934930));
+    h.end = Some(at(1795934930));
+    h.ports = ports
+        .iter()
+        .map(|&n| {
+            let mut p = port(n, CLOSED, Reason::Reset, None);
+            p.reason_ttl = 64;
+            p
+        })
+        .collect();
+    mac(&mut h, "02:00:C6:12:00:FE", Some(LAB_VENDOR));
+    Scenario {
+        name: "m4",
+        run,
+        hosts: vec![h],
+        stats: stats(1795934930, 110, 1, 1),
+    }
+}
+
+/// `-sn -v --reason` with a vendor and a down host.
+fn m5() -> Scenario {
+    let mut run = run(
+        "nmap --datadir dd -sn -v --reason -oA m5 198.18.0.11 198.18.0.99",
+        1795934930,
+        &[],
+    );
+    run.ping_only = true;
+    run.verbose = 1;
+    run.reason = true;
+    let mut h = host("198.18.0.11", HostState::Up, Reason::ArpResponse);
+    ptr(&mut h, "db.lab.test");
+    timing(&mut h, 44, 5000, 100000);
+    mac(&mut h, "02:00:C6:12:00:0B", Some(LAB_VENDOR));
+    Scenario {
+        name: "m5",
+        run,
+        hosts: vec![h, host("198.18.0.99", HostState::Down, Reason::NoResponse)],
+        stats: stats(1795934931, 1250, 1, 2),
+    }
+}
+
+/// IPv6: the MAC (learnt by neighbour discovery) follows the ipv6 address.
+fn m6() -> Scenario {
+    let run = syn_run("nmap -6 -sS -p22 -oA m6 fd00:18::10", 1795934931, &[22]);
+    let mut h = host("fd00:18::10", HostState::Up, Reason::NdResponse);
+    ptr(&mut h, "web.lab.test");
+    timing(&mut h, 156, 3757, 100000);
+    h.start = Some(at(1795934931));
+    h.end = Some(at(1795934931));
+    let mut p = port(22, OPEN, Reason::SynAck, Some("ssh"));
+    p.reason_ttl = 64;
+    h.ports = vec![p];
+    mac(&mut h, "02:00:C6:12:00:0A", None);
+    Scenario {
+        name: "m6",
+        run,
+        hosts: vec![h],
+        stats: stats(1795934931, 120, 1, 1),
+    }
+}
+
+/// `--host-timeout`: the MAC is in the XML but not in the normal output.
+fn m7() -> Scenario {
+    let ports: Vec<u16> = (1..=65535).collect();
+    let run = syn_run(
+        "nmap -sS -p1-65535 --host-timeout 300ms -oA m7 198.18.0.23",
+        1795934932,
+        &ports,
+    );
+    let mut h = host("198.18.0.23", HostState::Up, Reason::ArpResponse);
+    ptr(&mut h, "slow.lab.test");
+    timing(&mut h, 19355, 3594, 100000);
+    h.start = Some(at(1795934932));
+    h.end = Some(at(1795934932));
+    h.timed_out = true;
+    mac(&mut h, "02:00:C6:12:00:17", None);
+    Scenario {
+        name: "m7",
+        run,
+        hosts: vec![h],
+        stats: stats(1795934932, 460, 1, 1),
+    }
+}
+
 fn scenarios() -> Vec<Scenario> {
-    vec![t1(), t3(), t5(), t6(), t7(), t8(), u1(), u3(), u4()]
+    vec![
+        t1(),
+        t3(),
+        t5(),
+        t6(),
+        t7(),
+        t8(),
+        u1(),
+        u3(),
+        u4(),
+        m1(),
+        m2(),
+        m3(),
+        m4(),
+        m5(),
+        m6(),
+        m7(),
+    ]
 }
 
 /// The reference runs were made in UTC; if this machine's zone differs,
@@ -410,8 +635,26 @@ fn json_mirrors_the_xml_model() {
         assert_eq!(hosts.len(), xml_hosts, "{}", sc.name);
         assert_eq!(v["runstats"]["hosts"]["total"], sc.stats.hosts_total);
         assert_eq!(v["runstats"]["finished"]["exit"], "success");
-        for (h, model) in hosts.iter().zip(sc.hosts.iter()) {
+        let shown: Vec<&Host> = sc
+            .hosts
+            .iter()
+            .filter(|m| sc.run.verbose > 0 || m.is_up() || sc.run.list_scan)
+            .collect();
+        for (h, model) in hosts.iter().zip(shown) {
             assert_eq!(h["addresses"][0]["addr"], model.addr.to_string());
+            let addrs = h["addresses"].as_array().unwrap();
+            match &model.mac {
+                Some(m) => {
+                    assert_eq!(addrs.len(), 2, "{}", sc.name);
+                    assert_eq!(addrs[1]["addr"], m.to_nmap_string());
+                    assert_eq!(addrs[1]["addrtype"], "mac");
+                    match &m.vendor {
+                        Some(v) => assert_eq!(addrs[1]["vendor"], v.as_str()),
+                        None => assert!(addrs[1].get("vendor").is_none()),
+                    }
+                }
+                None => assert_eq!(addrs.len(), 1, "{}", sc.name),
+            }
             let names: Vec<&str> = h["hostnames"]
                 .as_array()
                 .unwrap()

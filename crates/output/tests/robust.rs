@@ -15,6 +15,8 @@ fn hostile_name() -> String {
     "evil\x1b[2J\u{9b}31m]]>--x\"'<&\t\nName: injected\u{202e}gpj.exe\x7f\0end".to_string()
 }
 
+const HOSTILE_VENDOR: &str = "Ev\x1b[31mil <&> --\u{202e}\nMAC Address: spoof";
+
 fn hostile_scan() -> (RunInfo, Vec<Host>, RunStats) {
     let mut run = run(
         "nmap -sT -p 1-40 -v --reason 203.0.113.9",
@@ -53,6 +55,8 @@ fn hostile_scan() -> (RunInfo, Vec<Host>, RunStats) {
             _ => port(n, PortState::Closed, Reason::ConnRefused, Some("x")),
         })
         .collect();
+    // A vendor from a user's --datadir file is untrusted text too.
+    mac(&mut h, "00:00:0C:01:02:03", Some(HOSTILE_VENDOR));
     let mut down = host("203.0.113.77", HostState::Down, Reason::NoResponse);
     down.hostnames.push(Hostname {
         name: "down\x1b[1m.example".to_string(),
@@ -87,8 +91,12 @@ fn normal_output_escapes_hostile_text() {
             "rDNS record for 203.0.113.9: bad\u{fffd}\u{fffd}-\\x00\\x07ptr--.example\n"
         ));
         assert!(out.contains("Nmap scan report for down\\x1B[1m.example (203.0.113.77) [host down, received no-response]\n"));
+        assert!(out.contains(
+            "\nMAC Address: 00:00:0C:01:02:03 (Ev\\x1B[31mil <&> --\\xE2\\x80\\xAE\\x0AMAC Address: spoof)\n"
+        ));
         // No line may start with text injected through a newline in a name.
         assert!(!out.lines().any(|l| l.starts_with("Name: injected")));
+        assert!(!out.lines().any(|l| l.starts_with("MAC Address: spoof")));
     }
     // Interrupted file output ends like Nmap after a fatal error.
     let out = render(
@@ -152,6 +160,7 @@ fn xml_with_hostile_text_is_valid() {
         assert!(doc.contains("<hostname name=\"evil\\x1B[2J&#xc2;&#x9b;31m]]&gt;-&#45;x&quot;&apos;&lt;&amp;&#x9;&#xa;Name: injected&#xe2;&#x80;&#xae;gpj.exe\\x7F\\x00end\" type=\"user\"/>"));
         assert!(doc.contains("<?xml-stylesheet href=\"https://example.test/a&quot;b&lt;c&gt;-&#45;d.xsl\" type=\"text/xsl\"?>"));
         assert!(doc.contains(" -&#45;&#45; -->\n"));
+        assert!(doc.contains("<address addr=\"00:00:0C:01:02:03\" addrtype=\"mac\" vendor=\"Ev\\x1B[31mil &lt;&amp;&gt; -&#45;&#xe2;&#x80;&#xae;&#xa;MAC Address: spoof\"/>\n"));
         if let Some(r) = xmllint(&doc, "hostile") {
             r.unwrap_or_else(|e| panic!("{e}\n{doc}"));
         }
@@ -179,6 +188,8 @@ fn json_round_trips_hostile_text() {
         "ht/tp\x1b[31m"
     );
     assert_eq!(v["hosts"][0]["other_addresses"][1], "2001:db8::1");
+    assert_eq!(v["hosts"][0]["addresses"][1]["addr"], "00:00:0C:01:02:03");
+    assert_eq!(v["hosts"][0]["addresses"][1]["vendor"], HOSTILE_VENDOR);
     assert_eq!(v["hosts"][1]["status"]["state"], "down");
     assert_eq!(v["argv"][2], run.args[2]);
     assert_eq!(v["runstats"]["finished"]["exit"], "error");

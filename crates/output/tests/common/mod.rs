@@ -2,8 +2,8 @@
 #![allow(dead_code, unreachable_pub)]
 
 use nmaps_model::{
-    Exit, Host, HostState, HostStatus, Hostname, HostnameKind, Port, PortState, Protocol, Reason,
-    RunInfo, RunStats, ScanInfo, ScanType, Service, ServiceMethod, Times,
+    Exit, Host, HostState, HostStatus, Hostname, HostnameKind, Mac, Port, PortState, Protocol,
+    Reason, RunInfo, RunStats, ScanInfo, ScanType, Service, ServiceMethod, Times,
 };
 use nmaps_output::{Format, Writer, WriterOptions, writer};
 use std::io::{self, Write};
@@ -79,6 +79,18 @@ pub fn ptr(h: &mut Host, name: &str) {
     h.hostnames.push(Hostname {
         name: name.to_string(),
         kind: HostnameKind::Ptr,
+    });
+}
+
+/// Sets the host's MAC address (`02:00:C6:12:00:0A`) and vendor.
+pub fn mac(h: &mut Host, addr: &str, vendor: Option<&str>) {
+    let mut a = [0u8; 6];
+    for (i, part) in addr.split(':').enumerate() {
+        a[i] = u8::from_str_radix(part, 16).unwrap();
+    }
+    h.mac = Some(Mac {
+        addr: a,
+        vendor: vendor.map(str::to_string),
     });
 }
 
