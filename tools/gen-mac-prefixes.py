@@ -123,7 +123,8 @@ def read_registry(path, label, digits):
         header = next(reader, None)
         if not header or header[:3] != ["Registry", "Assignment", "Organization Name"]:
             sys.exit(f"{path}: unexpected header {header!r}")
-        for lineno, row in enumerate(reader, start=2):
+        for row in reader:
+            lineno = reader.line_num  # physical line; quoted fields may span lines
             if len(row) < 3:
                 continue
             registry, prefix, org = row[0].strip(), row[1].strip().upper(), row[2]
