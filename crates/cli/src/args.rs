@@ -33,6 +33,29 @@ pub struct Options {
     pub dns_servers: Option<Vec<SocketAddr>>,
     pub system_dns: bool,
     pub connect_scan: bool,
+    /// The TCP technique flag given (`-sS`, `-sT`, `-sA`…), if any.
+    pub tcp_scan: Option<TcpScan>,
+    /// `--scanflags`, as a flag byte (plus NS/ECE/CWR bits).
+    pub scan_flags: Option<u16>,
+    pub udp_scan: bool,
+    /// `-sY` (false) / `-sZ` (true).
+    pub sctp_scan: Option<bool>,
+    pub proto_scan: bool,
+    pub ping_ack: Option<Option<String>>,
+    pub ping_udp: Option<Option<String>>,
+    pub ping_sctp: Option<Option<String>>,
+    pub ping_proto: Option<Option<String>>,
+    pub ping_echo: bool,
+    pub ping_timestamp: bool,
+    pub ping_mask: bool,
+    pub ping_arp: bool,
+    pub disable_arp: bool,
+    pub source_port: Option<u16>,
+    pub ttl: Option<u8>,
+    pub data_length: Option<usize>,
+    pub badsum: bool,
+    pub interface: Option<String>,
+    pub send_ip: bool,
     pub ports: Option<String>,
     pub exclude_ports: Option<String>,
     pub fast: bool,
@@ -72,6 +95,19 @@ pub struct Options {
     pub seed: Option<u64>,
     pub help: bool,
     pub version: bool,
+}
+
+/// The TCP scan techniques; Nmap allows one per run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpScan {
+    Syn,
+    Connect,
+    Ack,
+    Window,
+    Maimon,
+    Null,
+    Fin,
+    Xmas,
 }
 
 fn bad(flag_id: Id, value: &str, why: &str) -> UsageError {
@@ -173,7 +209,83 @@ pub fn parse(args: &[String]) -> Result<Options, UsageError> {
             Id::AlwaysDns => o.always_dns = true,
             Id::DnsServers => o.dns_servers = Some(parse_dns_servers(&v)?),
             Id::SystemDns => o.system_dns = true,
-            Id::ConnectScan => o.connect_scan = true,
+            Id::ConnectScan
+            | Id::SynScan
+            | Id::AckScan
+            | Id::WindowScan
+            | Id::MaimonScan
+            | Id::NullScan
+            | Id::FinScan
+            | Id::XmasScan => {
+                let t = match id {
+                    Id::ConnectScan => TcpScan::Connect,
+                    Id::SynScan => TcpScan::Syn,
+                    Id::AckScan => TcpScan::Ack,
+                    Id::WindowScan => TcpScan::Window,
+                    Id::MaimonScan => TcpScan::Maimon,
+                    Id::NullScan => TcpScan::Null,
+                    Id::FinScan => TcpScan::Fin,
+                    _ => TcpScan::Xmas,
+                };
+                if o.tcp_scan.is_some_and(|old| old != t) {
+                    return Err(UsageError(
+                        "You specified more than one type of TCP scan. Please choose only one of -sA, -b, -sT, -sF, -sI, -sM, -sN, -sS, -sW, and -sX".into(),
+                    ));
+                }
+                o.tcp_scan = Some(t);
+                o.connect_scan = t == TcpScan::Connect;
+            }
+            Id::ScanFlags => o.scan_flags = Some(parse_scan_flags(&v)?),
+            Id::UdpScan => o.udp_scan = true,
+            Id::SctpInitScan | Id::SctpCookieScan => {
+                let cookie = id == Id::SctpCookieScan;
+                if o.sctp_scan.is_some_and(|c| c != cookie) {
+                    return Err(UsageError(
+                        "You specified more than one type of SCTP scan. Please choose only one of -sY and -sZ".into(),
+                    ));
+                }
+                o.sctp_scan = Some(cookie);
+            }
+            Id::ProtoScan => o.proto_scan = true,
+            Id::PingAck | Id::PingUdp | Id::PingSctp => {
+                if let Some(p) = &value {
+                    parse_plain_ports(id, p)?;
+                }
+                match id {
+                    Id::PingAck => o.ping_ack = Some(value),
+                    Id::PingUdp => o.ping_udp = Some(value),
+                    _ => o.ping_sctp = Some(value),
+                }
+            }
+            Id::PingProto => {
+                if let Some(p) = &value {
+                    parse_protocol_list(id, p)?;
+                }
+                o.ping_proto = Some(value);
+            }
+            Id::PingEcho => o.ping_echo = true,
+            Id::PingTimestamp => o.ping_timestamp = true,
+            Id::PingMask => o.ping_mask = true,
+            Id::PingArp => o.ping_arp = true,
+            Id::DisableArpPing => o.disable_arp = true,
+            Id::SourcePort => o.source_port = Some(number(id, &v)?),
+            Id::Ttl => o.ttl = Some(number(id, &v).map_err(|_| bad(id, &v, "must be 0-255"))?),
+            Id::DataLength => {
+                let n: usize = number(id, &v)?;
+                if n > 1400 {
+                    return Err(bad(id, &v, "must be 0-1400 bytes"));
+                }
+                o.data_length = Some(n);
+            }
+            Id::BadSum => o.badsum = true,
+            Id::Interface => {
+                if v.is_empty() || v.len() > 15 {
+                    return Err(bad(id, &v, "not an interface name"));
+                }
+                o.interface = Some(v);
+            }
+            Id::SendIp => o.send_ip = true,
+            Id::SendEth => {}
             Id::Ports => {
                 if o.ports.is_some() {
                     return Err(bad(
@@ -293,6 +405,60 @@ pub fn parse(args: &[String]) -> Result<Options, UsageError> {
     Ok(o)
 }
 
+/// `--scanflags`: a number (decimal or 0x hex) or flag names run
+/// together (`SYNFIN`, `URGACKPSHRSTSYNFIN`), as Nmap accepts them.
+pub fn parse_scan_flags(v: &str) -> Result<u16, UsageError> {
+    let t = v.trim();
+    let num = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        u16::from_str_radix(h, 16).ok()
+    } else {
+        t.parse::<u16>().ok()
+    };
+    if let Some(n) = num {
+        return if n <= 0xff {
+            Ok(n)
+        } else {
+            Err(bad(Id::ScanFlags, v, "must be 0-255"))
+        };
+    }
+    const NAMES: [(&str, u16); 8] = [
+        ("FIN", 0x01),
+        ("SYN", 0x02),
+        ("RST", 0x04),
+        ("PSH", 0x08),
+        ("ACK", 0x10),
+        ("URG", 0x20),
+        ("ECE", 0x40),
+        ("CWR", 0x80),
+    ];
+    let upper = t.to_ascii_uppercase();
+    let mut rest = upper.as_str();
+    let mut flags = 0;
+    if rest.is_empty() {
+        return Err(bad(Id::ScanFlags, v, "no flags"));
+    }
+    while !rest.is_empty() {
+        let Some((name, bit)) = NAMES.iter().find(|(n, _)| rest.starts_with(n)) else {
+            return Err(bad(
+                Id::ScanFlags,
+                v,
+                "use a number or names from URG ACK PSH RST SYN FIN ECE CWR",
+            ));
+        };
+        flags |= bit;
+        rest = &rest[name.len()..];
+    }
+    Ok(flags)
+}
+
+/// `-PO` protocol lists: numbers 0-255 and ranges.
+pub fn parse_protocol_list(id: Id, v: &str) -> Result<Vec<u8>, UsageError> {
+    parse_plain_ports(id, v)?
+        .into_iter()
+        .map(|p| u8::try_from(p).map_err(|_| bad(id, v, "protocols are 0-255")))
+        .collect()
+}
+
 fn positive(id: Id, v: &str) -> Result<u32, UsageError> {
     let n: u32 = number(id, v)?;
     if n == 0 {
@@ -354,7 +520,8 @@ fn parse_dns_servers(v: &str) -> Result<Vec<SocketAddr>, UsageError> {
 }
 
 fn check_combinations(o: &Options) -> Result<(), UsageError> {
-    if (o.list_scan || o.ping_scan) && o.connect_scan {
+    let any_scan = o.tcp_scan.is_some() || o.udp_scan || o.sctp_scan.is_some() || o.proto_scan;
+    if (o.list_scan || o.ping_scan) && any_scan {
         return Err(UsageError(
             "-sL and -sn (skip port scan) are not valid with any other scan types".into(),
         ));
@@ -477,6 +644,16 @@ mod tests {
     }
 
     #[test]
+    fn scan_flags_by_name_or_number() {
+        assert_eq!(parse_scan_flags("SYNFIN").unwrap(), 0x03);
+        assert_eq!(parse_scan_flags("urgackpshrstsynfin").unwrap(), 0x3f);
+        assert_eq!(parse_scan_flags("0x12").unwrap(), 0x12);
+        assert_eq!(parse_scan_flags("18").unwrap(), 18);
+        assert_eq!(parse_scan_flags("ECECWR").unwrap(), 0xc0);
+        assert!(parse_scan_flags("").is_err());
+    }
+
+    #[test]
     fn values_are_validated_with_the_flag_named() {
         for (line, needle) in [
             ("-T9", "-T \"9\""),
@@ -484,7 +661,6 @@ mod tests {
             ("--top-ports 0", "--top-ports \"0\""),
             ("--host-timeout 5q", "--host-timeout \"5q\""),
             ("--min-rate -3", "--min-rate \"-3\""),
-            ("-sS", "-sS is not supported yet"),
             ("-sV", "-sV is not supported yet"),
             ("--traceroute", "--traceroute is not supported yet"),
             ("-O", "-O is not supported yet"),
@@ -496,6 +672,15 @@ mod tests {
             ("-PSx", "-PS"),
             ("--min-rate 10 --max-rate 5", "--min-rate 10"),
             ("-oX -foo", "-oX \"-foo\""),
+            ("-sS -sT", "more than one type of TCP scan"),
+            ("-sY -sZ", "more than one type of SCTP scan"),
+            ("--scanflags SYNX", "--scanflags \"SYNX\""),
+            ("--scanflags 300", "--scanflags \"300\""),
+            ("--ttl 256", "--ttl \"256\""),
+            ("--data-length 2000", "--data-length \"2000\""),
+            ("-PO300", "-PO"),
+            ("-g x", "-g \"x\""),
+            ("-sn -sU", "-sL and -sn"),
         ] {
             let e = p(line).unwrap_err();
             assert!(e.0.contains(needle), "{line}: {e}");

@@ -107,37 +107,37 @@ flags! {
     PingScan: [Sub('s', 'n'), Sub('s', 'P')], None, Discovery, true, "-sn", "Host discovery only, no port scan";
     NoPing: [Sub('P', 'n'), Sub('P', '0'), Sub('P', 'N'), Sub('P', 'D')], None, Discovery, true, "-Pn", "Treat every target as up: skip host discovery";
     PingSyn: [Sub('P', 'S')], Optional, Discovery, true, "-PS[portlist]", "TCP SYN discovery (a TCP connect without privileges) to these ports";
-    PingAck: [Sub('P', 'A'), Sub('P', 'T')], Optional, Discovery, false, "-PA[portlist]", "TCP ACK discovery to these ports";
-    PingUdp: [Sub('P', 'U')], Optional, Discovery, false, "-PU[portlist]", "UDP discovery to these ports";
-    PingSctp: [Sub('P', 'Y')], Optional, Discovery, false, "-PY[portlist]", "SCTP INIT discovery to these ports";
-    PingEcho: [Sub('P', 'E'), Sub('P', 'I')], None, Discovery, false, "-PE", "ICMP echo discovery";
-    PingTimestamp: [Sub('P', 'P')], None, Discovery, false, "-PP", "ICMP timestamp discovery";
-    PingMask: [Sub('P', 'M')], None, Discovery, false, "-PM", "ICMP address-mask discovery";
-    PingProto: [Sub('P', 'O')], Optional, Discovery, false, "-PO[protocol list]", "IP protocol discovery";
-    PingArp: [Sub('P', 'R')], None, Discovery, false, "-PR", "ARP discovery";
+    PingAck: [Sub('P', 'A'), Sub('P', 'T')], Optional, Discovery, true, "-PA[portlist]", "TCP ACK discovery to these ports";
+    PingUdp: [Sub('P', 'U')], Optional, Discovery, true, "-PU[portlist]", "UDP discovery to these ports";
+    PingSctp: [Sub('P', 'Y')], Optional, Discovery, true, "-PY[portlist]", "SCTP INIT discovery to these ports";
+    PingEcho: [Sub('P', 'E'), Sub('P', 'I')], None, Discovery, true, "-PE", "ICMP echo discovery";
+    PingTimestamp: [Sub('P', 'P')], None, Discovery, true, "-PP", "ICMP timestamp discovery";
+    PingMask: [Sub('P', 'M')], None, Discovery, true, "-PM", "ICMP address-mask discovery";
+    PingProto: [Sub('P', 'O')], Optional, Discovery, true, "-PO[protocol list]", "IP protocol discovery";
+    PingArp: [Sub('P', 'R')], None, Discovery, true, "-PR", "ARP discovery";
     PingBoth: [Sub('P', 'B')], None, Discovery, false, "", "";
     NoDns: [Short('n')], None, Discovery, true, "-n", "Never do reverse DNS resolution";
     AlwaysDns: [Short('R')], None, Discovery, true, "-R", "Reverse-resolve every target, even down ones";
     DnsServers: [Long("dns-servers")], Required, Discovery, true, "--dns-servers <serv1[,serv2],...>", "Use these DNS servers (addr or addr:port)";
     SystemDns: [Long("system-dns")], None, Discovery, true, "--system-dns", "Use the system's resolver configuration";
     Traceroute: [Long("traceroute")], None, Discovery, false, "--traceroute", "Trace the hop path to each host";
-    DisableArpPing: [Long("disable-arp-ping")], None, Discovery, false, "--disable-arp-ping", "No implicit ARP/ND discovery";
+    DisableArpPing: [Long("disable-arp-ping")], None, Discovery, true, "--disable-arp-ping", "No implicit ARP/ND discovery";
     DiscoveryIgnoreRst: [Long("discovery-ignore-rst")], None, Discovery, false, "--discovery-ignore-rst", "Do not count RSTs as signs of life";
 
-    SynScan: [Sub('s', 'S')], None, Technique, false, "-sS", "TCP SYN scan";
-    ConnectScan: [Sub('s', 'T')], None, Technique, true, "-sT", "TCP connect() scan (the default for now)";
-    AckScan: [Sub('s', 'A')], None, Technique, false, "-sA", "TCP ACK scan";
-    WindowScan: [Sub('s', 'W')], None, Technique, false, "-sW", "TCP Window scan";
-    MaimonScan: [Sub('s', 'M')], None, Technique, false, "-sM", "TCP Maimon scan";
-    UdpScan: [Sub('s', 'U')], None, Technique, false, "-sU", "UDP scan";
-    NullScan: [Sub('s', 'N')], None, Technique, false, "-sN", "TCP Null scan";
-    FinScan: [Sub('s', 'F')], None, Technique, false, "-sF", "TCP FIN scan";
-    XmasScan: [Sub('s', 'X')], None, Technique, false, "-sX", "TCP Xmas scan";
-    ScanFlags: [Long("scanflags")], Required, Technique, false, "--scanflags <flags>", "Custom TCP scan flags";
+    SynScan: [Sub('s', 'S')], None, Technique, true, "-sS", "TCP SYN scan (the default with privileges)";
+    ConnectScan: [Sub('s', 'T')], None, Technique, true, "-sT", "TCP connect() scan (the default without privileges)";
+    AckScan: [Sub('s', 'A')], None, Technique, true, "-sA", "TCP ACK scan";
+    WindowScan: [Sub('s', 'W')], None, Technique, true, "-sW", "TCP Window scan";
+    MaimonScan: [Sub('s', 'M')], None, Technique, true, "-sM", "TCP Maimon scan";
+    UdpScan: [Sub('s', 'U')], None, Technique, true, "-sU", "UDP scan";
+    NullScan: [Sub('s', 'N')], None, Technique, true, "-sN", "TCP Null scan";
+    FinScan: [Sub('s', 'F')], None, Technique, true, "-sF", "TCP FIN scan";
+    XmasScan: [Sub('s', 'X')], None, Technique, true, "-sX", "TCP Xmas scan";
+    ScanFlags: [Long("scanflags")], Required, Technique, true, "--scanflags <flags>", "Custom TCP scan flags";
     IdleScan: [Long("sI")], Required, Technique, false, "-sI <zombie host[:probeport]>", "Idle scan";
-    SctpInitScan: [Sub('s', 'Y')], None, Technique, false, "-sY", "SCTP INIT scan";
-    SctpCookieScan: [Sub('s', 'Z')], None, Technique, false, "-sZ", "SCTP COOKIE-ECHO scan";
-    ProtoScan: [Sub('s', 'O')], None, Technique, false, "-sO", "IP protocol scan";
+    SctpInitScan: [Sub('s', 'Y')], None, Technique, true, "-sY", "SCTP INIT scan";
+    SctpCookieScan: [Sub('s', 'Z')], None, Technique, true, "-sZ", "SCTP COOKIE-ECHO scan";
+    ProtoScan: [Sub('s', 'O')], None, Technique, true, "-sO", "IP protocol scan";
     FtpBounce: [Short('b')], Required, Technique, false, "-b <FTP relay host>", "FTP bounce scan";
     RpcScan: [Sub('s', 'R')], None, Version, false, "", "";
     DefeatRst: [Long("defeat-rst-ratelimit")], None, Technique, false, "--defeat-rst-ratelimit", "Trade closed/filtered accuracy for speed (TCP)";
@@ -192,16 +192,16 @@ flags! {
     Mtu: [Long("mtu")], Required, Evasion, false, "", "";
     Decoys: [Short('D')], Required, Evasion, false, "-D <decoy1,decoy2[,ME],...>", "Hide the scan among decoys";
     Spoof: [Short('S')], Required, Evasion, true, "-S <IP_Address>", "Source address (the connect scan binds to it)";
-    Interface: [Short('e')], Required, Evasion, false, "-e <iface>", "Use this interface";
-    SourcePort: [Short('g'), Long("source-port")], Required, Evasion, false, "-g/--source-port <portnum>", "Use this source port";
+    Interface: [Short('e')], Required, Evasion, true, "-e <iface>", "Use this interface";
+    SourcePort: [Short('g'), Long("source-port")], Required, Evasion, true, "-g/--source-port <portnum>", "Use this source port";
     Proxies: [Long("proxies"), Long("proxy")], Required, Evasion, false, "--proxies <url1,[url2],...>", "Relay connections through HTTP/SOCKS4 proxies";
     Data: [Long("data")], Required, Evasion, false, "--data <hex string>", "Append a payload to sent packets";
     DataString: [Long("data-string")], Required, Evasion, false, "--data-string <string>", "Append an ASCII string to sent packets";
-    DataLength: [Long("data-length")], Required, Evasion, false, "--data-length <num>", "Append random data to sent packets";
+    DataLength: [Long("data-length")], Required, Evasion, true, "--data-length <num>", "Append random data to sent packets";
     IpOptions: [Long("ip-options")], Required, Evasion, false, "--ip-options <options>", "Send packets with these IP options";
-    Ttl: [Long("ttl")], Required, Evasion, false, "--ttl <val>", "IP time-to-live";
+    Ttl: [Long("ttl")], Required, Evasion, true, "--ttl <val>", "IP time-to-live";
     SpoofMac: [Long("spoof-mac")], Required, Evasion, false, "--spoof-mac <mac/prefix/vendor>", "Spoof the MAC address";
-    BadSum: [Long("badsum")], None, Evasion, false, "--badsum", "Send bogus checksums";
+    BadSum: [Long("badsum")], None, Evasion, true, "--badsum", "Send bogus checksums";
     Adler32: [Long("adler32")], None, Evasion, false, "", "";
 
     OutNormal: [Long("oN"), Short('o')], Required, Output, true, "-oN <file>", "Normal output to a file (- for standard output)";
@@ -233,8 +233,8 @@ flags! {
     Aggressive: [Short('A')], None, Misc, false, "-A", "OS and version detection, scripts and traceroute";
     DataDir: [Long("datadir")], Required, Misc, true, "--datadir <dirname>", "Read data files (nmap-services) from here";
     ServiceDb: [Long("servicedb")], Required, Misc, true, "--servicedb <file>", "Read the services table from this file";
-    SendEth: [Long("send-eth")], None, Misc, false, "--send-eth/--send-ip", "Send raw Ethernet frames / IP packets";
-    SendIp: [Long("send-ip")], None, Misc, false, "", "";
+    SendEth: [Long("send-eth")], None, Misc, true, "--send-eth/--send-ip", "Send raw Ethernet frames / IP packets";
+    SendIp: [Long("send-ip")], None, Misc, true, "", "";
     Privileged: [Long("privileged")], None, Misc, true, "--privileged", "Assume full privileges";
     Unprivileged: [Long("unprivileged")], None, Misc, true, "--unprivileged", "Assume no raw-socket privileges";
     Seed: [Long("seed")], Required, Misc, true, "--seed <number>", "Seed for the random port order (nmaps)";
@@ -642,7 +642,7 @@ mod tests {
         for f in FLAGS.iter().filter(|f| !f.usage.is_empty()) {
             assert!(h.contains(f.usage), "{}", f.usage);
         }
-        assert!(h.contains("-sS: TCP SYN scan [not supported yet]"));
+        assert!(h.contains("-sV: Probe open ports for service and version [not supported yet]"));
     }
 
     #[test]

@@ -12,8 +12,10 @@ mod status;
 
 use args::{Options, OutKind};
 use nmaps_engine::connect::{Shared, TcpConnector};
+use nmaps_engine::probe::PacketOpts;
+use nmaps_engine::raw::{RawConfig, RawIo};
 use nmaps_engine::{Event, Sink};
-use nmaps_model::{Exit, Host, RunInfo, RunStats, Service, ServiceMethod};
+use nmaps_model::{Exit, Host, Protocol, RunInfo, RunStats, Service, ServiceMethod};
 use nmaps_output::{Format, Multi, Writer, WriterOptions};
 use nmaps_targets::Services;
 use std::io::{self, Write};
@@ -110,6 +112,54 @@ fn open_output(
     Ok(Box::new(io::BufWriter::new(file)))
 }
 
+/// Whether the plan sends anything through the raw engine.
+fn needs_raw(plan: &nmaps_engine::Plan) -> bool {
+    use nmaps_engine::{Discovery, Mode, ScanTechnique};
+    let raw_scan = plan.mode == Mode::Scan
+        && plan
+            .scans
+            .iter()
+            .any(|s| matches!(s.technique, ScanTechnique::Raw(_)));
+    let raw_ping = plan.mode != Mode::List
+        && matches!(
+            plan.discovery,
+            Discovery::Raw(_) | Discovery::Skip { arp: true }
+        );
+    raw_scan || raw_ping
+}
+
+/// Packet options for the raw engine from the command line.
+fn raw_config(opts: &Options) -> RawConfig {
+    // Nmap sends raw probes with a random TTL of 37-59 unless --ttl is given.
+    let nanos = SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    let ttl = opts.ttl.unwrap_or(37 + (nanos % 23) as u8);
+    let data = opts.data_length.map(|n| {
+        // Random filler, as Nmap's --data-length: a simple xorshift stream.
+        let mut x = u64::from(nanos) | 1;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect()
+    });
+    RawConfig {
+        packet: PacketOpts {
+            ttl,
+            data,
+            badsum: opts.badsum,
+        },
+        source: opts.source,
+        source_port: opts.source_port,
+        interface: opts.interface.clone(),
+    }
+}
+
 async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
     let started = Instant::now();
     let stdout = SharedStdout(Arc::new(Mutex::new(())));
@@ -192,15 +242,31 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
     let mut sink = CliSink {
         writers: &mut writers,
         services: plan.services,
+        mac_vendors: plan.mac_vendors,
         events_to: (interactive && opts.verbose > 0).then(|| stdout.clone()),
         io_error: None,
     };
-    let connector = Arc::new(TcpConnector::new(opts.source));
+    let engines = nmaps_engine::Engines {
+        connector: Arc::new(TcpConnector::new(opts.source)),
+        raw: if needs_raw(&plan.engine) {
+            match RawIo::start(raw_config(&opts)) {
+                Ok(io) => Some(Arc::new(io)),
+                Err(e) => {
+                    eprintln!(
+                        "nmaps: cannot open raw sockets ({e}); run as root or use --unprivileged"
+                    );
+                    return ExitCode::FAILURE;
+                }
+            }
+        } else {
+            None
+        },
+    };
     let summary = nmaps_engine::run(
         &plan.engine,
         &mut targets,
         &dns,
-        connector,
+        engines,
         &shared,
         &mut sink,
     )
@@ -272,18 +338,26 @@ fn install_signals(cancel: tokio::sync::watch::Sender<bool>) {
 struct CliSink<'a> {
     writers: &'a mut Multi,
     services: &'a Services,
+    mac_vendors: &'a nmaps_targets::MacVendors,
     events_to: Option<SharedStdout>,
     io_error: Option<io::Error>,
 }
 
 impl Sink for CliSink<'_> {
     fn host(&mut self, mut host: Host) {
+        if let Some(m) = &mut host.mac {
+            m.vendor = self.mac_vendors.lookup(m.addr).map(str::to_string);
+        }
         for p in &mut host.ports {
-            let name = self
-                .services
-                .name(p.number, p.protocol)
-                .unwrap_or("unknown");
-            p.service = Some(Service {
+            // A port missing from the table has no service (Nmap writes no
+            // <service> element; the normal output says "unknown").
+            let name = match p.protocol {
+                Protocol::Ip => u8::try_from(p.number)
+                    .ok()
+                    .and_then(|n| nmaps_targets::Protocols::embedded().name(n)),
+                _ => self.services.name(p.number, p.protocol),
+            };
+            p.service = name.map(|name| Service {
                 name: name.to_string(),
                 method: ServiceMethod::Table,
                 conf: 3,

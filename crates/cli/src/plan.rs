@@ -2,15 +2,20 @@
 //! specifications, exclusions, DNS and timing. Every user error is found here,
 //! before a single packet is sent.
 
-use crate::args::{Options, parse_plain_ports};
+use crate::args::{Options, TcpScan, parse_plain_ports, parse_protocol_list};
 use crate::flags::Id;
+use nmaps_engine::discovery::{PingProbe, RawPing};
 use nmaps_engine::dns::{Dns, DnsConfig};
-use nmaps_engine::{Discovery, Mode, ReverseDns, Target};
+use nmaps_engine::probe::{TcpRead, Technique};
+use nmaps_engine::{Discovery, Mode, PortScan, ReverseDns, ScanTechnique, Target};
 use nmaps_model::{Protocol, ScanInfo, ScanType};
+use nmaps_targets::MacVendors;
+use nmaps_targets::ports::parse_port_spec_scanned;
 use nmaps_targets::{
     ExcludeList, PortSelection, ProtoSet, Protocols, Services, TargetSpec, apply_prefix,
-    parse_port_spec, parse_target, scan_order_for, select_ports, split_target_file,
+    parse_target, scan_order_for, select_ports, split_target_file,
 };
+use nmaps_wire::TcpFlags;
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -29,6 +34,7 @@ pub struct Plan {
     pub engine: nmaps_engine::Plan,
     pub scan_info: Vec<ScanInfo>,
     pub services: &'static Services,
+    pub mac_vendors: &'static MacVendors,
     pub stylesheet: Option<String>,
     pub dns: DnsConfig,
     specs: Vec<TargetSpec>,
@@ -45,6 +51,19 @@ fn data_dir(opts: &Options) -> Option<PathBuf> {
         .clone()
         .or_else(|| std::env::var("NMAPDIR").ok().filter(|s| !s.is_empty()))
         .map(PathBuf::from)
+}
+
+/// MAC vendors: `nmap-mac-prefixes` from the data directory if there is
+/// one, else the project's table built from the IEEE registry.
+fn load_mac_vendors(opts: &Options) -> Result<&'static MacVendors, PlanError> {
+    if let Some(dir) = data_dir(opts) {
+        match MacVendors::load_datadir(&dir) {
+            Ok(Some(v)) => return Ok(Box::leak(Box::new(v))),
+            Ok(None) => {}
+            Err(e) => return Err(PlanError::Io(e.to_string())),
+        }
+    }
+    Ok(MacVendors::embedded())
 }
 
 fn load_services(opts: &Options) -> Result<&'static Services, PlanError> {
@@ -94,6 +113,119 @@ fn read_list(path: &str) -> Result<String, PlanError> {
     }
 }
 
+/// The engine technique and XML scan type of a TCP scan flag.
+fn tcp_technique(t: TcpScan, flags: Option<u16>) -> (ScanTechnique, ScanType) {
+    let (default_flags, read, scan_type) = match t {
+        TcpScan::Connect => return (ScanTechnique::Connect, ScanType::Connect),
+        TcpScan::Syn => (TcpFlags::SYN, TcpRead::Syn, ScanType::Syn),
+        TcpScan::Ack => (TcpFlags::ACK, TcpRead::Ack, ScanType::Ack),
+        TcpScan::Window => (TcpFlags::ACK, TcpRead::Window, ScanType::Window),
+        TcpScan::Maimon => (TcpFlags(0x11), TcpRead::Fin, ScanType::Maimon),
+        TcpScan::Null => (TcpFlags(0), TcpRead::Fin, ScanType::Null),
+        TcpScan::Fin => (TcpFlags::FIN, TcpRead::Fin, ScanType::Fin),
+        TcpScan::Xmas => (TcpFlags(0x29), TcpRead::Fin, ScanType::Xmas),
+    };
+    (
+        ScanTechnique::Raw(Technique::Tcp {
+            flags: flags.map_or(default_flags, TcpFlags),
+            read,
+        }),
+        scan_type,
+    )
+}
+
+/// Host discovery from the `-P*` flags and privileges.
+fn discovery(opts: &Options, privileged: bool) -> Result<Discovery, PlanError> {
+    let arp = privileged && !opts.disable_arp && !opts.send_ip;
+    if opts.no_ping {
+        return Ok(Discovery::Skip { arp });
+    }
+    let ports = |id: Id, v: &Option<String>, default: u16| -> Result<Vec<u16>, PlanError> {
+        match v {
+            Some(list) => parse_plain_ports(id, list).map_err(|e| usage(e.0)),
+            None => Ok(vec![default]),
+        }
+    };
+    if !privileged {
+        let raw_only = [
+            (opts.ping_ack.is_some(), "-PA"),
+            (opts.ping_udp.is_some(), "-PU"),
+            (opts.ping_sctp.is_some(), "-PY"),
+            (opts.ping_proto.is_some(), "-PO"),
+            (opts.ping_echo, "-PE"),
+            (opts.ping_timestamp, "-PP"),
+            (opts.ping_mask, "-PM"),
+            (opts.ping_arp, "-PR"),
+        ];
+        if let Some((_, name)) = raw_only.iter().find(|(given, _)| *given) {
+            return Err(usage(format!(
+                "{name} needs raw-socket privileges (run as root, or use -PS or -Pn)"
+            )));
+        }
+        return Ok(match &opts.ping_ports {
+            Some(v) => Discovery::ConnectPing(ports(Id::PingSyn, v, 80)?),
+            None => Discovery::ConnectPing(vec![80, 443]),
+        });
+    }
+    let mut probes = Vec::new();
+    if let Some(v) = &opts.ping_ports {
+        probes.extend(ports(Id::PingSyn, v, 80)?.into_iter().map(PingProbe::Syn));
+    }
+    if let Some(v) = &opts.ping_ack {
+        probes.extend(ports(Id::PingAck, v, 80)?.into_iter().map(PingProbe::Ack));
+    }
+    if let Some(v) = &opts.ping_udp {
+        probes.extend(
+            ports(Id::PingUdp, v, 40125)?
+                .into_iter()
+                .map(PingProbe::Udp),
+        );
+    }
+    if let Some(v) = &opts.ping_sctp {
+        probes.extend(ports(Id::PingSctp, v, 80)?.into_iter().map(PingProbe::Sctp));
+    }
+    if opts.ping_echo {
+        probes.push(PingProbe::Echo);
+    }
+    if opts.ping_timestamp {
+        probes.push(PingProbe::Timestamp);
+    }
+    if opts.ping_mask {
+        probes.push(PingProbe::AddressMask);
+    }
+    if let Some(v) = &opts.ping_proto {
+        let protos = match v {
+            Some(list) => parse_protocol_list(Id::PingProto, list).map_err(|e| usage(e.0))?,
+            None => vec![1, 2, 4],
+        };
+        probes.extend(protos.into_iter().map(PingProbe::Proto));
+    }
+    let explicit = !probes.is_empty() || opts.ping_arp;
+    if !explicit {
+        return Ok(Discovery::Raw(RawPing::nmap_default()).with_arp(arp));
+    }
+    Ok(Discovery::Raw(RawPing {
+        probes,
+        arp: opts.ping_arp || arp,
+    }))
+}
+
+trait WithArp {
+    fn with_arp(self, arp: bool) -> Self;
+}
+
+impl WithArp for Discovery {
+    fn with_arp(self, arp: bool) -> Self {
+        match self {
+            Discovery::Raw(mut p) => {
+                p.arp = arp;
+                Discovery::Raw(p)
+            }
+            other => other,
+        }
+    }
+}
+
 pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
     let services = load_services(opts)?;
     let protocols = Protocols::embedded();
@@ -109,28 +241,80 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
         }
     }
 
+    let privileged = privileged(opts);
     let mode = if opts.list_scan {
         Mode::List
     } else if opts.ping_scan {
         Mode::PingOnly
     } else {
-        Mode::Connect
+        Mode::Scan
     };
 
+    // Scan techniques, in Nmap's order: TCP, UDP, SCTP, IP protocol.
+    let mut techniques: Vec<(ScanTechnique, ScanType)> = Vec::new();
+    if mode == Mode::Scan {
+        let any_other = opts.udp_scan || opts.sctp_scan.is_some() || opts.proto_scan;
+        let tcp = match opts.tcp_scan {
+            Some(t) => Some(t),
+            None if opts.scan_flags.is_some() || !any_other => Some(if privileged {
+                TcpScan::Syn
+            } else {
+                TcpScan::Connect
+            }),
+            None => None,
+        };
+        if let Some(t) = tcp {
+            techniques.push(tcp_technique(t, opts.scan_flags));
+        }
+        if opts.udp_scan {
+            techniques.push((ScanTechnique::Raw(Technique::Udp), ScanType::Udp));
+        }
+        if let Some(cookie_echo) = opts.sctp_scan {
+            techniques.push((
+                ScanTechnique::Raw(Technique::Sctp { cookie_echo }),
+                if cookie_echo {
+                    ScanType::SctpCookieEcho
+                } else {
+                    ScanType::SctpInit
+                },
+            ));
+        }
+        if opts.proto_scan {
+            techniques.push((ScanTechnique::Raw(Technique::IpProto), ScanType::IpProto));
+        }
+        if !privileged
+            && let Some((t, _)) = techniques
+                .iter()
+                .find(|(t, _)| matches!(t, ScanTechnique::Raw(_)))
+        {
+            return Err(usage(format!(
+                "{} needs raw-socket privileges (run as root, or use -sT)",
+                t.task_name()
+            )));
+        }
+    }
+
     // Ports.
-    let mut ports = Vec::new();
+    let mut scans = Vec::new();
     let mut scan_info = Vec::new();
-    if mode == Mode::Connect {
+    if mode == Mode::Scan {
+        let mut scanned = ProtoSet::default();
+        for (t, _) in &techniques {
+            scanned.insert(t.protocol());
+        }
         let spec = opts
             .ports
             .as_deref()
-            .map(|s| parse_port_spec(s, services).map_err(|e| usage(format!("-p {s:?}: {e}"))))
+            .map(|s| {
+                parse_port_spec_scanned(s, services, protocols, scanned.ip)
+                    .map_err(|e| usage(format!("-p {s:?}: {e}")))
+            })
             .transpose()?;
         let exclude = opts
             .exclude_ports
             .as_deref()
             .map(|s| {
-                parse_port_spec(s, services)
+                parse_port_spec_scanned(s, services, protocols, scanned.ip)
                     .map_err(|e| usage(format!("--exclude-ports {s:?}: {e}")))
             })
             .transpose()?;
@@ -144,17 +328,11 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
             selection,
             spec.as_ref(),
             exclude.as_ref(),
-            ProtoSet::only(Protocol::Tcp),
+            scanned,
             services,
             protocols,
         )
         .map_err(|e| usage(format!("port selection: {e}")))?;
-        let tcp = resolution.ports.tcp;
-        if tcp.is_empty() {
-            return Err(usage(
-                "no TCP ports left to scan (check -p and --exclude-ports)",
-            ));
-        }
         let seed = opts.seed.unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -162,12 +340,36 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
                 .unwrap_or(0)
                 ^ u64::from(std::process::id())
         });
-        ports = scan_order_for(Protocol::Tcp, &tcp, seed, !opts.sequential);
-        scan_info.push(ScanInfo {
-            scan_type: ScanType::Connect,
-            protocol: Protocol::Tcp,
-            ports: tcp,
-        });
+        for (technique, scan_type) in techniques {
+            let protocol = technique.protocol();
+            let list: Vec<u16> = match protocol {
+                Protocol::Tcp => resolution.ports.tcp.clone(),
+                Protocol::Udp => resolution.ports.udp.clone(),
+                Protocol::Sctp => resolution.ports.sctp.clone(),
+                Protocol::Ip => resolution
+                    .ports
+                    .proto
+                    .iter()
+                    .map(|&p| u16::from(p))
+                    .collect(),
+            };
+            if list.is_empty() {
+                return Err(usage(format!(
+                    "no {} ports left to scan (check -p and --exclude-ports)",
+                    protocol.as_str().to_uppercase()
+                )));
+            }
+            scans.push(PortScan {
+                technique,
+                ports: scan_order_for(protocol, &list, seed, !opts.sequential),
+            });
+            scan_info.push(ScanInfo {
+                scan_type,
+                protocol,
+                scan_flags: opts.scan_flags,
+                ports: list,
+            });
+        }
     }
 
     // Targets: command line and -iL, all parsed before anything is sent.
@@ -200,17 +402,7 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
         }
     }
 
-    let discovery = if opts.no_ping {
-        Discovery::Skip
-    } else {
-        match &opts.ping_ports {
-            Some(Some(list)) => Discovery::ConnectPing(
-                parse_plain_ports(Id::PingSyn, list).map_err(|e| usage(e.0))?,
-            ),
-            Some(None) => Discovery::ConnectPing(vec![80]),
-            None => Discovery::ConnectPing(vec![80, 443]),
-        }
-    };
+    let discovery = discovery(opts, privileged)?;
     let reverse_dns = if opts.no_dns {
         ReverseDns::Never
     } else if opts.always_dns {
@@ -235,13 +427,14 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
         engine: nmaps_engine::Plan {
             mode,
             discovery,
-            ports,
+            scans,
             timing: opts.timing(),
             reverse_dns,
-            privileged: privileged(opts),
+            privileged,
         },
         scan_info,
         services,
+        mac_vendors: load_mac_vendors(opts)?,
         stylesheet,
         dns: DnsConfig {
             servers: opts.dns_servers.clone(),

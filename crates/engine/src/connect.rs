@@ -36,6 +36,12 @@ pub enum ConnectOutcome {
     SelfConnect,
     /// Out of local resources (file descriptors, ports): try again later.
     Resource,
+    /// A raw probe's reply settled the port (state, reason, reply TTL).
+    Decided {
+        state: PortState,
+        reason: Reason,
+        ttl: u8,
+    },
 }
 
 /// Makes connect attempts. The real one is [`TcpConnector`].
@@ -276,8 +282,9 @@ impl Shared {
 /// Result of scanning one host's ports.
 #[derive(Debug, Clone)]
 pub struct HostScan {
-    /// (port, state, reason), in ascending port order; only when completed.
-    pub ports: Vec<(u16, PortState, Reason)>,
+    /// (port, state, reason, reply TTL), in ascending port order; only
+    /// when completed.
+    pub ports: Vec<(u16, PortState, Reason, u8)>,
     pub rtt: RttEstimator,
     pub timed_out: bool,
     pub cancelled: bool,
@@ -359,20 +366,22 @@ struct Done {
 /// affected ports are given up on.
 const MAX_LOCAL_RETRIES: u32 = 10_000;
 
-/// Connect-scan `ports` (already in scan order) on `addr`.
+/// Scan `ports` (already in scan order) on `addr` with `connector`'s
+/// probes; ports that never answer get the state `silence`.
 pub async fn scan_host<C: Connector>(
     addr: IpAddr,
     ports: &[u16],
     timing: &Timing,
     connector: Arc<C>,
     shared: &Shared,
+    silence: PortState,
 ) -> HostScan {
     let start = Instant::now();
     let deadline = timing.host_timeout.map(|t| start + t);
     let mut rtt = RttEstimator::new(timing);
     let mut window = Window::new(timing);
     let mut delay = Pacer::new(timing.scan_delay);
-    let mut results: Vec<Option<(PortState, Reason)>> = vec![None; ports.len()];
+    let mut results: Vec<Option<(PortState, Reason, u8)>> = vec![None; ports.len()];
     // (index, tries already made, self-connects seen)
     let mut queue: VecDeque<(usize, u32, u32)> = (0..ports.len()).map(|i| (i, 0, 0)).collect();
     let mut in_flight: JoinSet<Done> = JoinSet::new();
@@ -463,7 +472,10 @@ pub async fn scan_host<C: Connector>(
         let now = Instant::now();
         shared.progress.probe_sent();
         match done.outcome {
-            ConnectOutcome::Open | ConnectOutcome::Refused | ConnectOutcome::Unreachable(_) => {
+            ConnectOutcome::Open
+            | ConnectOutcome::Refused
+            | ConnectOutcome::Unreachable(_)
+            | ConnectOutcome::Decided { .. } => {
                 // Karn: no samples from retransmissions. ICMP errors are not
                 // samples either: Linux may report them only after a SYN
                 // retransmission, a second late.
@@ -479,13 +491,14 @@ pub async fn scan_host<C: Connector>(
                 } else {
                     window.on_response();
                 }
-                let (state, reason) = match done.outcome {
-                    ConnectOutcome::Open => (PortState::Open, Reason::SynAck),
-                    ConnectOutcome::Refused => (PortState::Closed, Reason::ConnRefused),
-                    ConnectOutcome::Unreachable(r) => (PortState::Filtered, r),
+                let result = match done.outcome {
+                    ConnectOutcome::Open => (PortState::Open, Reason::SynAck, 0),
+                    ConnectOutcome::Refused => (PortState::Closed, Reason::ConnRefused, 0),
+                    ConnectOutcome::Unreachable(r) => (PortState::Filtered, r, 0),
+                    ConnectOutcome::Decided { state, reason, ttl } => (state, reason, ttl),
                     _ => unreachable!("matched above"),
                 };
-                results[done.idx] = Some((state, reason));
+                results[done.idx] = Some(result);
                 shared.progress.port_done();
             }
             ConnectOutcome::Timeout => {
@@ -493,7 +506,7 @@ pub async fn scan_host<C: Connector>(
                 if done.tries + 1 < allowed {
                     queue.push_back((done.idx, done.tries + 1, 0));
                 } else {
-                    results[done.idx] = Some((PortState::Filtered, Reason::NoResponse));
+                    results[done.idx] = Some((silence, Reason::NoResponse, 0));
                     shared.progress.port_done();
                 }
             }
@@ -502,7 +515,7 @@ pub async fn scan_host<C: Connector>(
                 if done.self_connects < 4 {
                     queue.push_front((done.idx, done.tries, done.self_connects + 1));
                 } else {
-                    results[done.idx] = Some((PortState::Closed, Reason::ConnRefused));
+                    results[done.idx] = Some((PortState::Closed, Reason::ConnRefused, 0));
                     shared.progress.port_done();
                 }
             }
@@ -516,19 +529,19 @@ pub async fn scan_host<C: Connector>(
                     queue.push_front((done.idx, done.tries, done.self_connects));
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 } else {
-                    results[done.idx] = Some((PortState::Filtered, Reason::NoResponse));
+                    results[done.idx] = Some((silence, Reason::NoResponse, 0));
                     shared.progress.port_done();
                 }
             }
         }
     }
 
-    let mut ports_out: Vec<(u16, PortState, Reason)> = ports
+    let mut ports_out: Vec<(u16, PortState, Reason, u8)> = ports
         .iter()
         .zip(results)
         .map(|(&p, r)| {
-            let (s, reason) = r.unwrap_or((PortState::Filtered, Reason::NoResponse));
-            (p, s, reason)
+            let (s, reason, ttl) = r.unwrap_or((silence, Reason::NoResponse, 0));
+            (p, s, reason, ttl)
         })
         .collect();
     ports_out.sort_by_key(|p| p.0);
@@ -657,7 +670,15 @@ mod tests {
         let timing = Timing::template(3);
         let (sh, _tx) = shared(&timing);
         let ports: Vec<u16> = (1..=100).collect();
-        let scan = scan_host(ADDR, &ports, &timing, Arc::new(net.clone()), &sh).await;
+        let scan = scan_host(
+            ADDR,
+            &ports,
+            &timing,
+            Arc::new(net.clone()),
+            &sh,
+            PortState::Filtered,
+        )
+        .await;
         assert_eq!(scan.ports.len(), 100);
         assert_eq!(state_of(&scan, 22), (PortState::Open, Reason::SynAck));
         assert_eq!(
@@ -684,7 +705,15 @@ mod tests {
         ]);
         let mut timing = Timing::template(3);
         let (sh, _tx) = shared(&timing);
-        let scan = scan_host(ADDR, &[10, 11], &timing, Arc::new(net.clone()), &sh).await;
+        let scan = scan_host(
+            ADDR,
+            &[10, 11],
+            &timing,
+            Arc::new(net.clone()),
+            &sh,
+            PortState::Filtered,
+        )
+        .await;
         assert_eq!(
             state_of(&scan, 10),
             (PortState::Closed, Reason::ConnRefused)
@@ -694,7 +723,15 @@ mod tests {
 
         let net = FakeNet::new(&[(10, Behaviour::LoseThenRefuse(1))]);
         timing.max_retries = 0;
-        let scan = scan_host(ADDR, &[10], &timing, Arc::new(net.clone()), &sh).await;
+        let scan = scan_host(
+            ADDR,
+            &[10],
+            &timing,
+            Arc::new(net.clone()),
+            &sh,
+            PortState::Filtered,
+        )
+        .await;
         assert_eq!(
             state_of(&scan, 10),
             (PortState::Filtered, Reason::NoResponse)
@@ -713,7 +750,15 @@ mod tests {
         let (sh, _tx) = shared(&timing);
         let ports: Vec<u16> = (1..=200).collect();
         let start = Instant::now();
-        let scan = scan_host(ADDR, &ports, &timing, Arc::new(net), &sh).await;
+        let scan = scan_host(
+            ADDR,
+            &ports,
+            &timing,
+            Arc::new(net),
+            &sh,
+            PortState::Filtered,
+        )
+        .await;
         assert_eq!(
             scan.ports
                 .iter()
@@ -735,7 +780,15 @@ mod tests {
         timing.max_parallelism = Some(7);
         let (sh, _tx) = shared(&timing);
         let ports: Vec<u16> = (1..=500).collect();
-        let scan = scan_host(ADDR, &ports, &timing, Arc::new(net.clone()), &sh).await;
+        let scan = scan_host(
+            ADDR,
+            &ports,
+            &timing,
+            Arc::new(net.clone()),
+            &sh,
+            PortState::Filtered,
+        )
+        .await;
         assert_eq!(scan.ports.len(), 500);
         assert!(net.max_in_flight.load(Ordering::SeqCst) <= 7);
 
@@ -744,7 +797,15 @@ mod tests {
         let timing = Timing::template(3);
         let (tx, rx) = watch::channel(false);
         let sh = Shared::new(3, &timing, rx);
-        let scan = scan_host(ADDR, &ports, &timing, Arc::new(net.clone()), &sh).await;
+        let scan = scan_host(
+            ADDR,
+            &ports,
+            &timing,
+            Arc::new(net.clone()),
+            &sh,
+            PortState::Filtered,
+        )
+        .await;
         drop(tx);
         assert!(scan.ports.iter().all(|p| p.1 == PortState::Closed));
         assert!(net.max_in_flight.load(Ordering::SeqCst) <= 3);
@@ -757,7 +818,15 @@ mod tests {
         timing.scan_delay = Duration::from_millis(100);
         let (sh, _tx) = shared(&timing);
         let start = Instant::now();
-        scan_host(ADDR, &[1, 2, 3, 4, 5], &timing, Arc::new(net), &sh).await;
+        scan_host(
+            ADDR,
+            &[1, 2, 3, 4, 5],
+            &timing,
+            Arc::new(net),
+            &sh,
+            PortState::Filtered,
+        )
+        .await;
         assert!(start.elapsed() >= Duration::from_millis(400));
 
         let net = FakeNet::new(&[]);
@@ -766,7 +835,15 @@ mod tests {
         let (sh, _tx) = shared(&timing);
         let start = Instant::now();
         let ports: Vec<u16> = (1..=51).collect();
-        scan_host(ADDR, &ports, &timing, Arc::new(net), &sh).await;
+        scan_host(
+            ADDR,
+            &ports,
+            &timing,
+            Arc::new(net),
+            &sh,
+            PortState::Filtered,
+        )
+        .await;
         assert!(
             start.elapsed() >= Duration::from_millis(1000),
             "{:?}",
@@ -780,16 +857,32 @@ mod tests {
         let mut timing = Timing::template(3);
         timing.host_timeout = Some(Duration::from_millis(500));
         let (sh, _tx) = shared(&timing);
-        let scan = scan_host(ADDR, &[1, 2], &timing, Arc::new(net), &sh).await;
+        let scan = scan_host(
+            ADDR,
+            &[1, 2],
+            &timing,
+            Arc::new(net),
+            &sh,
+            PortState::Filtered,
+        )
+        .await;
         assert!(scan.timed_out);
         assert!(scan.ports.is_empty());
 
         let net = FakeNet::new(&[(1, Behaviour::Drop)]);
         let timing = Timing::template(3);
         let (sh, tx) = shared(&timing);
-        let h = tokio::spawn(
-            async move { scan_host(ADDR, &[1, 2], &timing, Arc::new(net), &sh).await },
-        );
+        let h = tokio::spawn(async move {
+            scan_host(
+                ADDR,
+                &[1, 2],
+                &timing,
+                Arc::new(net),
+                &sh,
+                PortState::Filtered,
+            )
+            .await
+        });
         tokio::time::sleep(Duration::from_millis(50)).await;
         tx.send(true).unwrap();
         let scan = h.await.unwrap();

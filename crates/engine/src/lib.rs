@@ -9,7 +9,9 @@ pub mod connect;
 pub mod discovery;
 pub mod dns;
 pub mod payloads;
+pub mod probe;
 pub mod progress;
+pub mod raw;
 pub mod timing;
 
 use connect::{Connector, Shared};
@@ -50,17 +52,52 @@ pub enum Mode {
     List,
     /// `-sn`: discovery only.
     PingOnly,
-    /// TCP connect scan of the plan's ports.
-    Connect,
+    /// Port scans of the plan's [`PortScan`]s.
+    Scan,
 }
 
 /// How to decide that a host is up.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Discovery {
-    /// `-Pn`: every target is up.
-    Skip,
+    /// `-Pn`: every target is up. With `arp`, on-link hosts are still
+    /// asked for their MAC address (Nmap does, unless `--disable-arp-ping`).
+    Skip { arp: bool },
     /// TCP connect to these ports (80 and 443 by default, or `-PS`).
     ConnectPing(Vec<u16>),
+    /// Raw probes (privileged).
+    Raw(discovery::RawPing),
+}
+
+/// How one port scan probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScanTechnique {
+    /// `-sT`: the operating system's connect().
+    Connect,
+    /// A raw-packet technique (privileged).
+    Raw(probe::Technique),
+}
+
+impl ScanTechnique {
+    pub fn task_name(self) -> &'static str {
+        match self {
+            Self::Connect => "Connect Scan",
+            Self::Raw(t) => t.task_name(),
+        }
+    }
+
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Self::Connect => Protocol::Tcp,
+            Self::Raw(t) => t.protocol(),
+        }
+    }
+}
+
+/// One port scan: a technique and its ports, in probe order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PortScan {
+    pub technique: ScanTechnique,
+    pub ports: Vec<u16>,
 }
 
 /// When to look up PTR names.
@@ -79,8 +116,9 @@ pub enum ReverseDns {
 pub struct Plan {
     pub mode: Mode,
     pub discovery: Discovery,
-    /// TCP ports in the order to probe them.
-    pub ports: Vec<u16>,
+    /// Port scans, run one after the other on each host group (Nmap's
+    /// order: TCP, then UDP, then SCTP, then IP protocol).
+    pub scans: Vec<PortScan>,
     pub timing: Timing,
     pub reverse_dns: ReverseDns,
     /// Raw-socket rights: enables `localhost-response` for own addresses, as Nmap.
@@ -129,8 +167,9 @@ pub struct Summary {
 /// Largest group of hosts scanned side by side.
 fn group_size(plan: &Plan) -> usize {
     // Nmap's rule for TCP: max(1024 / ports, 64) hosts side by side.
+    let ports = plan.scans.iter().map(|s| s.ports.len()).max().unwrap_or(1);
     let natural = match plan.mode {
-        Mode::Connect => (1024 / plan.ports.len().max(1)).max(64),
+        Mode::Scan => (1024 / ports.max(1)).max(64),
         Mode::List | Mode::PingOnly => 4096,
     };
     let lo = plan.timing.min_hostgroup.max(1) as usize;
@@ -138,12 +177,30 @@ fn group_size(plan: &Plan) -> usize {
     natural.clamp(lo, hi)
 }
 
+/// The probing machinery a run may use.
+#[derive(Debug)]
+pub struct Engines<C> {
+    /// For connect scans and unprivileged discovery.
+    pub connector: Arc<C>,
+    /// For raw scans and privileged discovery (`None` without privileges).
+    pub raw: Option<Arc<raw::RawIo>>,
+}
+
+impl<C> Clone for Engines<C> {
+    fn clone(&self) -> Self {
+        Self {
+            connector: self.connector.clone(),
+            raw: self.raw.clone(),
+        }
+    }
+}
+
 /// Scan `targets` according to `plan`, handing every finished host to `sink`.
 pub async fn run<C: Connector>(
     plan: &Plan,
     targets: &mut dyn Iterator<Item = Target>,
     dns: &Dns,
-    connector: Arc<C>,
+    engines: Engines<C>,
     shared: &Shared,
     sink: &mut dyn Sink,
 ) -> Summary {
@@ -160,8 +217,7 @@ pub async fn run<C: Connector>(
             break;
         }
         summary.total += group.len();
-        let interrupted =
-            run_group(&plan, group, dns, &connector, shared, sink, &mut summary).await;
+        let interrupted = run_group(&plan, group, dns, &engines, shared, sink, &mut summary).await;
         if interrupted {
             summary.interrupted = true;
             break;
@@ -170,12 +226,68 @@ pub async fn run<C: Connector>(
     summary
 }
 
+/// Discovery of one host by whatever the plan says.
+async fn ping_one<C: Connector>(
+    addr: IpAddr,
+    plan: &Plan,
+    engines: &Engines<C>,
+    shared: &Shared,
+) -> discovery::PingResult {
+    let local = discovery::PingResult {
+        up: true,
+        reason: Reason::LocalhostResponse,
+        rtt: None,
+        ttl: 0,
+        mac: None,
+    };
+    if plan.privileged && discovery::is_local_address(addr) && !addr.is_unspecified() {
+        return local;
+    }
+    match (&plan.discovery, &engines.raw) {
+        (Discovery::Raw(ping), Some(io)) => {
+            discovery::raw_ping(addr, ping, &plan.timing, io.clone(), shared).await
+        }
+        (Discovery::Skip { arp }, io) => {
+            // Only the MAC address is wanted; the host is up regardless.
+            let mut r = discovery::PingResult {
+                up: true,
+                reason: Reason::UserSet,
+                ..local
+            };
+            if let (true, Some(io)) = (*arp, io) {
+                let ping = discovery::RawPing {
+                    probes: Vec::new(),
+                    arp: true,
+                };
+                let found =
+                    discovery::raw_ping(addr, &ping, &plan.timing, io.clone(), shared).await;
+                r.mac = found.mac;
+            }
+            r
+        }
+        (Discovery::ConnectPing(_), _) | (Discovery::Raw(_), None) => {
+            let ports = match &plan.discovery {
+                Discovery::ConnectPing(p) => p.clone(),
+                _ => vec![80, 443],
+            };
+            discovery::connect_ping(
+                addr,
+                &ports,
+                &plan.timing,
+                engines.connector.clone(),
+                shared,
+            )
+            .await
+        }
+    }
+}
+
 /// One host group through every phase. Returns `true` if interrupted.
 async fn run_group<C: Connector>(
     plan: &Arc<Plan>,
     group: Vec<Target>,
     dns: &Dns,
-    connector: &Arc<C>,
+    engines: &Engines<C>,
     shared: &Shared,
     sink: &mut dyn Sink,
     summary: &mut Summary,
@@ -185,80 +297,73 @@ async fn run_group<C: Connector>(
 
     // Phase 1: discovery.
     let mut ping_rtt: Vec<Option<Duration>> = vec![None; hosts.len()];
-    match (&plan.mode, &plan.discovery) {
-        (Mode::List, _) => {
-            for h in &mut hosts {
-                h.status = status(HostState::Unknown, Reason::UserSet);
-            }
+    let quiet_skip = matches!(plan.discovery, Discovery::Skip { .. })
+        && !(matches!(plan.discovery, Discovery::Skip { arp: true }) && engines.raw.is_some());
+    if plan.mode == Mode::List {
+        for h in &mut hosts {
+            h.status = status(HostState::Unknown, Reason::UserSet);
         }
-        (_, Discovery::Skip) => {
-            for h in &mut hosts {
-                h.status = status(HostState::Up, Reason::UserSet);
-            }
+    } else if quiet_skip {
+        for h in &mut hosts {
+            h.status = status(HostState::Up, Reason::UserSet);
         }
-        (_, Discovery::ConnectPing(ports)) => {
-            let begin = tokio::time::Instant::now();
-            sink.event(Event::TaskBegin {
-                task: "Ping Scan",
-                hosts: hosts.iter().map(|h| (h.addr, None)).collect(),
-                ports: ports.len(),
-            });
-            let mut set = JoinSet::new();
-            // --max-parallelism (and -T0..-T2) bound how many hosts are pinged at once.
-            let limit = Arc::new(tokio::sync::Semaphore::new(
-                plan.timing
-                    .max_parallelism
-                    .map_or(tokio::sync::Semaphore::MAX_PERMITS, |n| n as usize),
-            ));
-            for (i, h) in hosts.iter().enumerate() {
-                let (addr, plan, conn, shared2, ports, limit) = (
-                    h.addr,
-                    plan.clone(),
-                    connector.clone(),
-                    shared.clone(),
-                    ports.clone(),
-                    limit.clone(),
-                );
-                set.spawn(async move {
-                    if plan.privileged
-                        && discovery::is_local_address(addr)
-                        && !addr.is_unspecified()
-                    {
-                        return (
-                            i,
-                            discovery::PingResult {
-                                up: true,
-                                reason: Reason::LocalhostResponse,
-                                rtt: None,
-                            },
-                        );
-                    }
-                    let _turn = limit.acquire_owned().await;
-                    (
-                        i,
-                        discovery::connect_ping(addr, &ports, &plan.timing, conn, &shared2).await,
-                    )
-                });
-            }
-            loop {
-                let next = tokio::select! {
-                    biased;
-                    _ = connect::cancelled(&mut cancel) => { set.abort_all(); return true; }
-                    n = set.join_next() => n,
-                };
-                let Some(res) = next else { break };
-                let Ok((i, r)) = res else { continue };
-                hosts[i].status =
-                    status(if r.up { HostState::Up } else { HostState::Down }, r.reason);
-                ping_rtt[i] = r.rtt;
-            }
-            sink.event(Event::TaskEnd {
-                task: "Ping Scan",
-                elapsed: begin.elapsed(),
-                hosts: hosts.len(),
-                ports: 0,
+    } else {
+        let begin = tokio::time::Instant::now();
+        let task = match (&plan.discovery, &engines.raw) {
+            (Discovery::Raw(p), Some(_)) if p.probes.is_empty() => "ARP Ping Scan",
+            _ => "Ping Scan",
+        };
+        sink.event(Event::TaskBegin {
+            task,
+            hosts: hosts.iter().map(|h| (h.addr, None)).collect(),
+            ports: match &plan.discovery {
+                Discovery::ConnectPing(p) => p.len(),
+                Discovery::Raw(p) => p.probes.len(),
+                Discovery::Skip { .. } => 0,
+            },
+        });
+        let mut set = JoinSet::new();
+        // --max-parallelism (and -T0..-T2) bound how many hosts are pinged at once.
+        let limit = Arc::new(tokio::sync::Semaphore::new(
+            plan.timing
+                .max_parallelism
+                .map_or(tokio::sync::Semaphore::MAX_PERMITS, |n| n as usize),
+        ));
+        for (i, h) in hosts.iter().enumerate() {
+            let (addr, plan, engines, shared2, limit) = (
+                h.addr,
+                plan.clone(),
+                engines.clone(),
+                shared.clone(),
+                limit.clone(),
+            );
+            set.spawn(async move {
+                let _turn = limit.acquire_owned().await;
+                (i, ping_one(addr, &plan, &engines, &shared2).await)
             });
         }
+        loop {
+            let next = tokio::select! {
+                biased;
+                _ = connect::cancelled(&mut cancel) => { set.abort_all(); return true; }
+                n = set.join_next() => n,
+            };
+            let Some(res) = next else { break };
+            let Ok((i, r)) = res else { continue };
+            hosts[i].status = HostStatus {
+                state: if r.up { HostState::Up } else { HostState::Down },
+                reason: r.reason,
+                reason_ttl: r.ttl,
+            };
+            hosts[i].mac = r.mac.map(|addr| nmaps_model::Mac { addr, vendor: None });
+            ping_rtt[i] = r.rtt;
+        }
+        sink.event(Event::TaskEnd {
+            task,
+            elapsed: begin.elapsed(),
+            hosts: hosts.len(),
+            ports: 0,
+        });
     }
 
     // Phase 2: reverse DNS.
@@ -286,11 +391,12 @@ async fn run_group<C: Connector>(
         }
     }
 
-    // Phase 3: port scan. Hosts are handed to the sink in target order, each
-    // as soon as it and every host before it are finished, not at group end.
+    // Phase 3: port scans, one technique after the other. Hosts are handed
+    // to the sink in target order, each as soon as it and every host before
+    // it are finished with the last scan, not at group end.
     let scanning: Vec<bool> = hosts
         .iter()
-        .map(|h| plan.mode == Mode::Connect && h.is_up())
+        .map(|h| plan.mode == Mode::Scan && h.is_up() && !plan.scans.is_empty())
         .collect();
     let mut out = Emitter {
         hosts: hosts.into_iter().map(Some).collect(),
@@ -300,96 +406,38 @@ async fn run_group<C: Connector>(
         min_rtt: plan.timing.min_rtt,
     };
     let up: Vec<usize> = (0..scanning.len()).filter(|&i| scanning[i]).collect();
-    if !up.is_empty() {
-        shared
-            .progress
-            .add_ports((up.len() * plan.ports.len()) as u64);
-        let begin = tokio::time::Instant::now();
-        sink.event(Event::TaskBegin {
-            task: "Connect Scan",
-            hosts: up
-                .iter()
-                .filter_map(|&i| out.hosts[i].as_ref())
-                .map(|h| (h.addr, h.display_name().map(str::to_string)))
-                .collect(),
-            ports: plan.ports.len(),
-        });
-        let mut set = JoinSet::new();
-        let mut task_host = std::collections::HashMap::new();
-        for &i in &up {
-            let Some(h) = out.hosts[i].as_mut() else {
-                continue;
-            };
-            h.start = Some(SystemTime::now());
-            let (addr, plan, conn, shared2) =
-                (h.addr, plan.clone(), connector.clone(), shared.clone());
-            let task = set.spawn(async move {
-                shared2.progress.scan_started();
-                let r = connect::scan_host(addr, &plan.ports, &plan.timing, conn, &shared2).await;
-                shared2.progress.scan_ended();
-                (i, r, SystemTime::now())
-            });
-            task_host.insert(task.id(), i);
-        }
-        out.emit_ready(sink, summary, shared);
-        let mut interrupted = false;
-        while let Some(res) = set.join_next().await {
-            let (i, scan, end) = match res {
-                Ok(r) => r,
-                Err(e) => {
-                    // A scan task died (a bug): report the host as timed out
-                    // rather than holding back every host after it.
-                    if let Some(&i) = task_host.get(&e.id()) {
-                        if let Some(h) = out.hosts[i].as_mut() {
-                            h.timed_out = true;
-                            h.end = Some(SystemTime::now());
-                        }
-                        out.done[i] = true;
-                        out.emit_ready(sink, summary, shared);
-                    }
+    out.emit_ready(sink, summary, shared);
+    if up.is_empty() {
+        return false;
+    }
+    for (si, scan) in plan.scans.iter().enumerate() {
+        let last = si + 1 == plan.scans.len();
+        let interrupted = match scan.technique {
+            ScanTechnique::Connect => {
+                scan_phase(
+                    plan,
+                    si,
+                    last,
+                    &up,
+                    engines.connector.clone(),
+                    &mut out,
+                    shared,
+                    sink,
+                    summary,
+                )
+                .await
+            }
+            ScanTechnique::Raw(t) => {
+                let Some(io) = engines.raw.clone() else {
                     continue;
-                }
-            };
-            if scan.cancelled {
-                interrupted = true;
-                continue;
+                };
+                let scanner = Arc::new(raw::RawScanner { io, technique: t });
+                scan_phase(
+                    plan, si, last, &up, scanner, &mut out, shared, sink, summary,
+                )
+                .await
             }
-            let Some(h) = out.hosts[i].as_mut() else {
-                continue;
-            };
-            h.end = Some(end);
-            h.timed_out = scan.timed_out;
-            for &(port, state, _) in &scan.ports {
-                if state == nmaps_model::PortState::Open {
-                    sink.event(Event::OpenPort {
-                        addr: h.addr,
-                        port,
-                        protocol: Protocol::Tcp,
-                    });
-                }
-            }
-            h.ports = scan
-                .ports
-                .into_iter()
-                .map(|(number, state, reason)| Port {
-                    protocol: Protocol::Tcp,
-                    number,
-                    state,
-                    reason,
-                    reason_ttl: 0,
-                    service: None,
-                })
-                .collect();
-            set_times(h, scan.rtt.srtt(), scan.rtt.rttvar(), scan.rtt.timeout());
-            out.done[i] = true;
-            out.emit_ready(sink, summary, shared);
-        }
-        sink.event(Event::TaskEnd {
-            task: "Connect Scan",
-            elapsed: begin.elapsed(),
-            hosts: up.len(),
-            ports: plan.ports.len() * up.len(),
-        });
+        };
         if interrupted {
             // Hand over every host that completed; the rest are lost with the interruption.
             out.emit_finished(sink, summary, shared);
@@ -398,6 +446,128 @@ async fn run_group<C: Connector>(
     }
     out.emit_ready(sink, summary, shared);
     false
+}
+
+/// Runs scan number `si` of the plan over the `up` hosts of a group.
+/// Returns `true` if interrupted.
+#[allow(clippy::too_many_arguments)] // one call site per technique kind
+async fn scan_phase<C: Connector>(
+    plan: &Arc<Plan>,
+    si: usize,
+    last: bool,
+    up: &[usize],
+    connector: Arc<C>,
+    out: &mut Emitter,
+    shared: &Shared,
+    sink: &mut dyn Sink,
+    summary: &mut Summary,
+) -> bool {
+    let scan = &plan.scans[si];
+    let technique = scan.technique;
+    let protocol = technique.protocol();
+    let silence = match technique {
+        ScanTechnique::Connect => nmaps_model::PortState::Filtered,
+        ScanTechnique::Raw(t) => t.silence(),
+    };
+    shared
+        .progress
+        .add_ports((up.len() * scan.ports.len()) as u64);
+    let begin = tokio::time::Instant::now();
+    sink.event(Event::TaskBegin {
+        task: technique.task_name(),
+        hosts: up
+            .iter()
+            .filter_map(|&i| out.hosts[i].as_ref())
+            .map(|h| (h.addr, h.display_name().map(str::to_string)))
+            .collect(),
+        ports: scan.ports.len(),
+    });
+    let mut set = JoinSet::new();
+    let mut task_host = std::collections::HashMap::new();
+    for &i in up {
+        let Some(h) = out.hosts[i].as_mut() else {
+            continue;
+        };
+        if h.start.is_none() {
+            h.start = Some(SystemTime::now());
+        }
+        let (addr, plan, conn, shared2) = (h.addr, plan.clone(), connector.clone(), shared.clone());
+        let task = set.spawn(async move {
+            shared2.progress.scan_started();
+            let ports = &plan.scans[si].ports;
+            let r = connect::scan_host(addr, ports, &plan.timing, conn, &shared2, silence).await;
+            shared2.progress.scan_ended();
+            (i, r, SystemTime::now())
+        });
+        task_host.insert(task.id(), i);
+    }
+    let mut interrupted = false;
+    while let Some(res) = set.join_next().await {
+        let (i, scan, end) = match res {
+            Ok(r) => r,
+            Err(e) => {
+                // A scan task died (a bug): report the host as timed out
+                // rather than holding back every host after it.
+                if let Some(&i) = task_host.get(&e.id()) {
+                    if let Some(h) = out.hosts[i].as_mut() {
+                        h.timed_out = true;
+                        h.end = Some(SystemTime::now());
+                    }
+                    out.done[i] = true;
+                    out.emit_ready(sink, summary, shared);
+                }
+                continue;
+            }
+        };
+        if scan.cancelled {
+            interrupted = true;
+            continue;
+        }
+        let Some(h) = out.hosts[i].as_mut() else {
+            continue;
+        };
+        h.end = Some(end);
+        h.timed_out |= scan.timed_out;
+        for &(port, state, _, _) in &scan.ports {
+            if state == nmaps_model::PortState::Open {
+                sink.event(Event::OpenPort {
+                    addr: h.addr,
+                    port,
+                    protocol,
+                });
+            }
+        }
+        if !h.timed_out {
+            h.ports.extend(
+                scan.ports
+                    .into_iter()
+                    .map(|(number, state, reason, ttl)| Port {
+                        protocol,
+                        number,
+                        state,
+                        reason,
+                        reason_ttl: ttl,
+                        service: None,
+                    }),
+            );
+        } else {
+            h.ports.clear();
+        }
+        if h.times.is_none() || last {
+            set_times(h, scan.rtt.srtt(), scan.rtt.rttvar(), scan.rtt.timeout());
+        }
+        if last || h.timed_out {
+            out.done[i] = true;
+            out.emit_ready(sink, summary, shared);
+        }
+    }
+    sink.event(Event::TaskEnd {
+        task: technique.task_name(),
+        elapsed: begin.elapsed(),
+        hosts: up.len(),
+        ports: scan.ports.len() * up.len(),
+    });
+    interrupted
 }
 
 /// Hands finished hosts of a group to the sink in target order.
@@ -533,9 +703,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn hosts_stream_out_in_target_order_as_they_finish() {
         let plan = Plan {
-            mode: Mode::Connect,
-            discovery: Discovery::Skip,
-            ports: (1..=50).collect(),
+            mode: Mode::Scan,
+            discovery: Discovery::Skip { arp: false },
+            scans: vec![PortScan {
+                technique: ScanTechnique::Connect,
+                ports: (1..=50).collect(),
+            }],
             timing: Timing::template(3),
             reverse_dns: ReverseDns::Never,
             privileged: false,
@@ -555,7 +728,10 @@ mod tests {
             &plan,
             &mut targets,
             &dns,
-            Arc::new(OneSlowHost),
+            Engines {
+                connector: Arc::new(OneSlowHost),
+                raw: None,
+            },
             &shared,
             &mut sink,
         )

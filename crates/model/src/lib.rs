@@ -58,6 +58,26 @@ pub enum ScanType {
     IpProto,
 }
 
+/// `--scanflags` as Nmap writes it in `<scaninfo scanflags=…>`: flag
+/// names in its fixed order (FIN SYN RST PSH ACK URG ECE CWR).
+pub fn scan_flags_names(flags: u16) -> String {
+    const NAMES: [(u16, &str); 8] = [
+        (0x01, "FIN"),
+        (0x02, "SYN"),
+        (0x04, "RST"),
+        (0x08, "PSH"),
+        (0x10, "ACK"),
+        (0x20, "URG"),
+        (0x40, "ECE"),
+        (0x80, "CWR"),
+    ];
+    NAMES
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, n)| *n)
+        .collect()
+}
+
 impl ScanType {
     /// Name used in `<scaninfo type>`.
     pub fn xml_name(self) -> &'static str {
@@ -111,6 +131,8 @@ impl ScanType {
 pub struct ScanInfo {
     pub scan_type: ScanType,
     pub protocol: Protocol,
+    /// `--scanflags`, when given (TCP scans only).
+    pub scan_flags: Option<u16>,
     /// Ports in ascending order.
     pub ports: Vec<u16>,
 }

@@ -83,9 +83,11 @@ impl JsonWriter {
 
 fn head(run: &RunInfo) -> String {
     let scaninfo = array(run.scan_info.iter().map(|i| {
-        Obj::new()
-            .str("type", i.scan_type.xml_name())
-            .str("protocol", i.protocol.as_str())
+        let mut o = Obj::new().str("type", i.scan_type.xml_name());
+        if let (Some(f), nmaps_model::Protocol::Tcp) = (i.scan_flags, i.protocol) {
+            o = o.str("scanflags", &nmaps_model::scan_flags_names(f));
+        }
+        o.str("protocol", i.protocol.as_str())
             .num("numservices", i.ports.len())
             .str("services", &range_list(&i.ports))
             .done()

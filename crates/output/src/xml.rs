@@ -50,9 +50,15 @@ pub(crate) fn prologue(run: &RunInfo) -> String {
         x(&start)
     );
     for info in &run.scan_info {
+        let flags = match (info.scan_flags, info.protocol) {
+            (Some(f), nmaps_model::Protocol::Tcp) => {
+                format!(" scanflags=\"{}\"", nmaps_model::scan_flags_names(f))
+            }
+            _ => String::new(),
+        };
         let _ = writeln!(
             s,
-            "<scaninfo type=\"{}\" protocol=\"{}\" numservices=\"{}\" services=\"{}\"/>",
+            "<scaninfo type=\"{}\"{flags} protocol=\"{}\" numservices=\"{}\" services=\"{}\"/>",
             info.scan_type.xml_name(),
             info.protocol.as_str(),
             info.ports.len(),

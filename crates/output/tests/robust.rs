@@ -281,6 +281,7 @@ fn folding_scales_with_verbosity() {
     let mut r = run("nmap x", 1795926053, &[]);
     r.scan_info = vec![nmaps_model::ScanInfo {
         scan_type: nmaps_model::ScanType::Connect,
+        scan_flags: None,
         protocol: Protocol::Tcp,
         ports: h.ports.iter().map(|p| p.number).collect(),
     }];

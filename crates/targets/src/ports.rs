@@ -317,6 +317,16 @@ pub fn parse_port_spec(spec: &str, services: &Services) -> Result<PortSpec, Port
     parse_with(spec, services, Protocols::embedded(), true, false)
 }
 
+/// Parse a `-p` value; with `ip` (`-sO`) bare numbers are protocol numbers.
+pub fn parse_port_spec_scanned(
+    spec: &str,
+    services: &Services,
+    protocols: &Protocols,
+    ip: bool,
+) -> Result<PortSpec, PortSpecError> {
+    parse_with(spec, services, protocols, true, ip)
+}
+
 /// Parse and resolve in one go for known scanned protocols, reporting
 /// errors in the same order and wording as Nmap (e.g. with `-sO` a number
 /// above 255 is a protocol-range error even without `P:`).

@@ -157,6 +157,83 @@ fn conformance_connect_scan_with_firewall() {
     );
 }
 
+/// Every raw TCP technique, UDP and IP-protocol scans through raw sockets
+/// on the namespace's loopback (AF_PACKET capture sees lo too), with the
+/// firewall's drops and ICMP rejects: same hosts, states and reasons as nmap.
+#[test]
+fn conformance_raw_scans_on_loopback() {
+    let ns = with_listeners();
+    ns.nft(FIREWALL);
+    ns.sh("python3 -c 'import socket,time,sys\nu=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\nu.bind((\"127.0.0.1\",5353))\nprint(\"ready\",flush=True)\ntime.sleep(600)' >/dev/null 2>&1 &");
+    let ports = "20-23,80,1000-1002,2000-2002,3000-3002,8080";
+    for technique in ["-sS", "-sA", "-sW", "-sN", "-sF", "-sX", "-sM"] {
+        assert_conforms(
+            &ns,
+            &[technique, "-n", "--reason", "-p", ports, "127.0.0.1"],
+        );
+    }
+    assert_conforms(
+        &ns,
+        &["--scanflags", "SYNPSH", "-n", "-p", ports, "127.0.0.1"],
+    );
+    assert_conforms(
+        &ns,
+        &["-sU", "-n", "--reason", "-p", "53,5353,9-11", "127.0.0.1"],
+    );
+    assert_conforms(
+        &ns,
+        &[
+            "-sO",
+            "-n",
+            "--reason",
+            "-p",
+            "6,17,47,132,200",
+            "127.0.0.1",
+        ],
+    );
+    // Privileged default: a SYN scan.
+    let out = ns.nmaps(&["-n", "-p", "22,23", "-oX", "-", "127.0.0.1"]);
+    assert!(
+        stdout(&out).contains(r#"<scaninfo type="syn""#),
+        "{}",
+        stdout(&out)
+    );
+    // Packet options go out without breaking the scan.
+    for extra in [
+        &["-g", "53"][..],
+        &["--ttl", "9"],
+        &["--data-length", "20"],
+        &["-S", "127.0.0.1"],
+    ] {
+        let mut a = vec!["-sS", "-n", "-p", "22,23", "-oX", "-"];
+        a.extend_from_slice(extra);
+        a.push("127.0.0.1");
+        let doc = xml_of(&ns.nmaps(&a));
+        let h = &xml::hosts(&doc)[0];
+        let states: Vec<(String, String)> =
+            h.ports.iter().map(|p| (p.1.clone(), p.2.clone())).collect();
+        assert_eq!(
+            states,
+            [("22".into(), "open".into()), ("23".into(), "closed".into())],
+            "{extra:?}"
+        );
+    }
+    // With a bad checksum the stack drops the probes: nothing answers.
+    let doc = xml_of(&ns.nmaps(&[
+        "-sS",
+        "-n",
+        "--badsum",
+        "--max-retries",
+        "0",
+        "-p",
+        "22",
+        "-oX",
+        "-",
+        "127.0.0.1",
+    ]));
+    assert_eq!(xml::hosts(&doc)[0].ports[0].2, "filtered");
+}
+
 #[test]
 fn conformance_default_ports_top_ports_and_fast() {
     let ns = with_listeners();
@@ -463,7 +540,9 @@ fn bad_command_lines_exit_2_with_one_line() {
     let ns = Netns::new();
     for args in [
         vec!["--bogus", "127.0.0.1"],
-        vec!["-sS", "127.0.0.1"],
+        vec!["-sS", "--unprivileged", "127.0.0.1"],
+        vec!["-sU", "-sS", "-sA", "127.0.0.1"],
+        vec!["-PE", "--unprivileged", "127.0.0.1"],
         vec!["-p", "99999", "127.0.0.1"],
         vec!["-p", "80-70", "127.0.0.1"],
         vec!["127.0.0.1/x"],

@@ -51,6 +51,7 @@ pub fn run(cmd: &str, start: u64, ports: &[u16]) -> RunInfo {
         } else {
             vec![ScanInfo {
                 scan_type: ScanType::Connect,
+                scan_flags: None,
                 protocol: Protocol::Tcp,
                 ports: ports.to_vec(),
             }]

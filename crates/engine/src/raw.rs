@@ -1,0 +1,936 @@
+//! The raw-packet machinery shared by every privileged scan: one send
+//! thread, one receive thread, and a table of probes waiting for replies.
+//!
+//! ```text
+//!  scheduler tasks ──probe()──► waiters table ◄──── receive thread ◄── AF_PACKET (all links)
+//!          │                        (key → oneshot)      parse, validate cookie, deliver
+//!          └──► bounded channel ──► send thread ──sendmmsg──► raw IP sockets / AF_PACKET
+//! ```
+//!
+//! A probe registers a waiter under a [`Key`] built from what the reply
+//! will carry back (target, protocol, target port, our port or ICMP id),
+//! then hands its packet to the send thread. The receive thread reads
+//! every incoming packet, derives the same key from the reply (or from the
+//! datagram an ICMP error quotes), and accepts it only if it also carries
+//! the keyed cookie: a TCP sequence/acknowledgement number, an SCTP tag or
+//! an ICMP sequence number computed with a per-run secret, so forged or
+//! stray packets are ignored. Everything else the kernel delivers is
+//! dropped there, malformed or not.
+
+use crate::probe::{self, Ids, PacketOpts, Probe, Response};
+use nmaps_netio::capture::{Capture, LinkSender, Meta, ethertype};
+use nmaps_wire::{
+    ArpOperation, ArpPacket, ArpRepr, Body, EthernetAddress, IpPair, IpProtocol, QuotedTransport,
+    TcpFlags, parse_reply,
+};
+use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// Which engine part a probe belongs to. Added to the per-run base port, so
+/// discovery probes and scan probes never answer each other's waiters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u16)]
+pub enum Class {
+    Scan = 0,
+    PingSyn = 1,
+    PingAck = 2,
+    PingUdp = 3,
+    PingSctp = 4,
+    PingIcmp = 5,
+    PingProto = 6,
+}
+
+/// Protocol numbers of the waiter table that are not IP protocols.
+const KEY_ARP: u8 = 254;
+const KEY_ND: u8 = 253;
+/// `-sO`/`-PO`: "any reply in protocol `port`".
+const KEY_PROTO: u8 = 255;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    target: IpAddr,
+    proto: u8,
+    /// Target port, ICMP request type, or protocol number.
+    port: u16,
+    /// Our port or ICMP identifier.
+    local: u16,
+}
+
+struct Waiter {
+    id: u64,
+    cookie: u32,
+    tx: oneshot::Sender<Answer>,
+}
+
+/// A validated reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Answer {
+    pub resp: Response,
+    /// TTL (hop limit) of the reply.
+    pub ttl: u8,
+    /// Link-layer source, when it came over Ethernet.
+    pub mac: Option<[u8; 6]>,
+}
+
+/// A probe on its way; see [`RawIo::wait`].
+#[derive(Debug)]
+pub struct Pending {
+    key: Key,
+    rx: oneshot::Receiver<Answer>,
+    id: u64,
+}
+
+/// Why a probe could not be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendError {
+    /// The send queue is full: retry shortly.
+    Busy,
+    /// No source address or mismatched families: the target can't be probed.
+    NoRoute,
+}
+
+/// What goes to the send thread.
+enum Out {
+    Ip(Vec<u8>, IpAddr),
+    Link {
+        ifindex: i32,
+        protocol: u16,
+        dst: [u8; 6],
+        bytes: Vec<u8>,
+    },
+}
+
+/// A directly attached Ethernet link towards a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Link {
+    pub ifindex: i32,
+    pub mac: [u8; 6],
+    pub src: IpAddr,
+}
+
+/// Options of the raw engine.
+#[derive(Debug, Clone, Default)]
+pub struct RawConfig {
+    pub packet: PacketOpts,
+    /// `-S`
+    pub source: Option<IpAddr>,
+    /// `-g`/`--source-port`
+    pub source_port: Option<u16>,
+    /// `-e`: only this interface (by name).
+    pub interface: Option<String>,
+}
+
+struct Inner {
+    secret: std::collections::hash_map::RandomState,
+    waiters: Mutex<HashMap<Key, Waiter>>,
+    proto_waiters: AtomicU64,
+    out: SyncSender<Out>,
+    config: RawConfig,
+    base_port: u16,
+    next_id: AtomicU64,
+    routes: Routes,
+    stop: AtomicBool,
+    sent: AtomicU64,
+    received: AtomicU64,
+}
+
+/// Handle on the raw engine; dropping it stops its threads.
+pub struct RawIo {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for RawIo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawIo").finish_non_exhaustive()
+    }
+}
+
+impl Drop for RawIo {
+    fn drop(&mut self) {
+        self.inner.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl RawIo {
+    /// Opens the sockets (needs `CAP_NET_RAW`) and starts both threads.
+    pub fn start(config: RawConfig) -> io::Result<Self> {
+        let capture = Capture::new()?;
+        let v4 = nmaps_netio::raw::RawIpSender::new()?;
+        // IPv6 may be disabled; then IPv6 targets simply get no route.
+        let v6 = nmaps_netio::raw::RawIpSender::new_v6().ok();
+        for s in [Some(&v4), v6.as_ref()].into_iter().flatten() {
+            let _ = s.socket().set_send_buffer_size(4 << 20);
+        }
+        let (tx, rx) = sync_channel(65_536);
+        let secret = std::collections::hash_map::RandomState::new();
+        // Our ports: a per-run base in the ephemeral range, as Nmap picks one.
+        let base_port = 33_000 + (secret.hash_one(0xba5e_u32) % 25_000) as u16;
+        let inner = Arc::new(Inner {
+            secret,
+            waiters: Mutex::new(HashMap::new()),
+            proto_waiters: AtomicU64::new(0),
+            out: tx,
+            base_port,
+            next_id: AtomicU64::new(1),
+            routes: Routes::load(config.interface.as_deref()),
+            config,
+            stop: AtomicBool::new(false),
+            sent: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+        });
+        let recv_inner = inner.clone();
+        std::thread::Builder::new()
+            .name("nmaps-recv".into())
+            .spawn(move || receive_loop(&recv_inner, &capture))?;
+        std::thread::Builder::new()
+            .name("nmaps-send".into())
+            .spawn(move || send_loop(&rx, &v4, v6.as_ref()))?;
+        Ok(Self { inner })
+    }
+
+    /// Packets handed to the send thread and replies accepted so far.
+    pub fn counters(&self) -> (u64, u64) {
+        (
+            self.inner.sent.load(Ordering::Relaxed),
+            self.inner.received.load(Ordering::Relaxed),
+        )
+    }
+
+    /// The Ethernet link to `target` if it is directly attached (not via a
+    /// gateway, not loopback, not one of our own addresses).
+    pub fn link_for(&self, target: IpAddr) -> Option<Link> {
+        self.inner.routes.link_for(target, self.inner.config.source)
+    }
+
+    /// Sends `probe` to `target` and waits up to `timeout` for a reply.
+    /// `Ok(None)`: no reply in time.
+    pub async fn probe(
+        &self,
+        target: IpAddr,
+        probe: Probe,
+        class: Class,
+        timeout: Duration,
+    ) -> Result<Option<Answer>, SendError> {
+        let pending = self.send(target, probe, class)?;
+        Ok(self.wait(pending, timeout).await)
+    }
+
+    /// Waits up to `timeout` for the reply to a started probe.
+    pub async fn wait(&self, pending: Pending, timeout: Duration) -> Option<Answer> {
+        self.inner
+            .wait(pending.key, (pending.rx, pending.id), timeout)
+            .await
+    }
+
+    /// Queues `probe` for sending now, in call order, and registers its
+    /// waiter; [`RawIo::wait`] then collects the reply.
+    pub fn send(&self, target: IpAddr, probe: Probe, class: Class) -> Result<Pending, SendError> {
+        let inner = &self.inner;
+        let local = inner
+            .config
+            .source_port
+            .filter(|_| !matches!(probe, Probe::Echo | Probe::Timestamp | Probe::AddressMask))
+            .unwrap_or(inner.base_port.wrapping_add(class as u16));
+        let (proto, port) = match probe {
+            Probe::Tcp { port, .. } => (6, port),
+            Probe::Udp { port } => (17, port),
+            Probe::Sctp { port, .. } => (132, port),
+            Probe::Echo if target.is_ipv6() => (58, 128),
+            Probe::Echo => (1, 8),
+            Probe::Timestamp => (1, 13),
+            Probe::AddressMask => (1, 17),
+            Probe::IpProto { protocol } => (KEY_PROTO, u16::from(protocol)),
+        };
+        let key = Key {
+            target,
+            proto,
+            port,
+            local: if proto == KEY_PROTO { 0 } else { local },
+        };
+        let cookie = inner.cookie(&key);
+        let src = inner
+            .config
+            .source
+            .filter(|s| s.is_ipv4() == target.is_ipv4())
+            .or_else(|| inner.routes.source_for(target))
+            .ok_or(SendError::NoRoute)?;
+        let ids = Ids {
+            local,
+            cookie,
+            ip_id: ip_id(cookie),
+        };
+        let payload: &[u8] = match probe {
+            Probe::Udp { port } => crate::payloads::Payloads::embedded()
+                .for_port(port)
+                .first()
+                .map_or(&[], |p| p.data.as_slice()),
+            _ => &[],
+        };
+        let bytes = probe::build(probe, src, target, ids, &inner.config.packet, payload)
+            .ok_or(SendError::NoRoute)?;
+        let (rx, id) = inner.register(key, cookie);
+        if let Err(e) = inner.send(Out::Ip(bytes, target)) {
+            inner.unregister(&key, id);
+            return Err(e);
+        }
+        Ok(Pending { key, rx, id })
+    }
+
+    /// ARP "who-has" for `target` on `link`; the answer carries its MAC.
+    pub async fn arp(
+        &self,
+        target: Ipv4Addr,
+        link: Link,
+        timeout: Duration,
+    ) -> Result<Option<Answer>, SendError> {
+        let IpAddr::V4(src) = link.src else {
+            return Err(SendError::NoRoute);
+        };
+        let repr = ArpRepr {
+            operation: ArpOperation::Request,
+            source_hardware_addr: EthernetAddress(link.mac),
+            source_protocol_addr: src,
+            target_hardware_addr: EthernetAddress([0; 6]),
+            target_protocol_addr: target,
+        };
+        let mut bytes = vec![0u8; 28];
+        repr.emit(&mut ArpPacket::new_unchecked(&mut bytes[..]));
+        let key = Key {
+            target: IpAddr::V4(target),
+            proto: KEY_ARP,
+            port: 0,
+            local: 0,
+        };
+        let inner = &self.inner;
+        let rx = inner.register(key, 0);
+        let out = Out::Link {
+            ifindex: link.ifindex,
+            protocol: ethertype::ARP,
+            dst: [0xff; 6],
+            bytes,
+        };
+        if let Err(e) = inner.send(out) {
+            inner.unregister(&key, rx.1);
+            return Err(e);
+        }
+        Ok(inner.wait(key, rx, timeout).await)
+    }
+
+    /// IPv6 neighbor solicitation for `target` on `link`.
+    pub async fn neighbor_solicit(
+        &self,
+        target: Ipv6Addr,
+        link: Link,
+        timeout: Duration,
+    ) -> Result<Option<Answer>, SendError> {
+        let IpAddr::V6(src) = link.src else {
+            return Err(SendError::NoRoute);
+        };
+        let t = target.octets();
+        let group = Ipv6Addr::new(
+            0xff02,
+            0,
+            0,
+            0,
+            0,
+            1,
+            0xff00 | u16::from(t[13]),
+            u16::from_be_bytes([t[14], t[15]]),
+        );
+        let mut opt = [0u8; 8];
+        nmaps_wire::NdOption::SourceLinkLayerAddr(EthernetAddress(link.mac)).emit(&mut opt);
+        let icmp = nmaps_wire::Icmpv6Repr::NeighborSolicit {
+            reserved: 0,
+            target,
+            options: nmaps_wire::NdOptions(&opt),
+        };
+        let ips = IpPair::V6 { src, dst: group };
+        let ip = nmaps_wire::Ipv6Repr {
+            next_header: IpProtocol::Icmpv6,
+            payload_len: icmp.buffer_len(),
+            hop_limit: 255,
+            ..nmaps_wire::Ipv6Repr::new(src, group)
+        };
+        let mut bytes = vec![0u8; nmaps_wire::IPV6_HEADER_LEN + icmp.buffer_len()];
+        ip.emit(&mut nmaps_wire::Ipv6Packet::new_unchecked(&mut bytes[..]));
+        icmp.emit(
+            &mut nmaps_wire::Icmpv6Packet::new_unchecked(&mut bytes[nmaps_wire::IPV6_HEADER_LEN..]),
+            &ips,
+        );
+        let key = Key {
+            target: IpAddr::V6(target),
+            proto: KEY_ND,
+            port: 0,
+            local: 0,
+        };
+        let inner = &self.inner;
+        let rx = inner.register(key, 0);
+        let out = Out::Link {
+            ifindex: link.ifindex,
+            protocol: ethertype::IPV6,
+            dst: [0x33, 0x33, 0xff, t[13], t[14], t[15]],
+            bytes,
+        };
+        if let Err(e) = inner.send(out) {
+            inner.unregister(&key, rx.1);
+            return Err(e);
+        }
+        Ok(inner.wait(key, rx, timeout).await)
+    }
+}
+
+impl Inner {
+    fn cookie(&self, key: &Key) -> u32 {
+        self.secret.hash_one(key) as u32
+    }
+
+    fn register(&self, key: Key, cookie: u32) -> (oneshot::Receiver<Answer>, u64) {
+        let (tx, rx) = oneshot::channel();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        if key.proto == KEY_PROTO {
+            self.proto_waiters.fetch_add(1, Ordering::Relaxed);
+        }
+        let old = self
+            .waiters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, Waiter { id, cookie, tx });
+        if old.is_some() && key.proto == KEY_PROTO {
+            self.proto_waiters.fetch_sub(1, Ordering::Relaxed);
+        }
+        (rx, id)
+    }
+
+    fn unregister(&self, key: &Key, id: u64) {
+        let mut w = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        if w.get(key).is_some_and(|w| w.id == id) {
+            w.remove(key);
+            if key.proto == KEY_PROTO {
+                self.proto_waiters.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn send(&self, out: Out) -> Result<(), SendError> {
+        match self.out.try_send(out) {
+            Ok(()) => {
+                self.sent.fetch_add(1, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(SendError::Busy),
+        }
+    }
+
+    async fn wait(
+        &self,
+        key: Key,
+        (rx, id): (oneshot::Receiver<Answer>, u64),
+        timeout: Duration,
+    ) -> Option<Answer> {
+        match tokio::time::timeout(timeout, rx).await {
+            Ok(Ok(a)) => Some(a),
+            _ => {
+                self.unregister(&key, id);
+                None
+            }
+        }
+    }
+
+    /// Hands `answer` to the waiter under `key` if `valid(cookie)` holds.
+    fn deliver(&self, key: Key, answer: Answer, valid: impl FnOnce(u32) -> bool) {
+        let mut w = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(waiter) = w.get(&key) else { return };
+        if !valid(waiter.cookie) {
+            return;
+        }
+        let Some(waiter) = w.remove(&key) else { return };
+        drop(w);
+        if key.proto == KEY_PROTO {
+            self.proto_waiters.fetch_sub(1, Ordering::Relaxed);
+        }
+        self.received.fetch_add(1, Ordering::Relaxed);
+        let _ = waiter.tx.send(answer);
+    }
+}
+
+/// The send thread: drains the queue in batches, one `sendmmsg` per
+/// family per batch. Send errors are not reported: the probe then times
+/// out and is retransmitted like a lost one, as with Nmap.
+fn send_loop(
+    rx: &Receiver<Out>,
+    v4: &nmaps_netio::raw::RawIpSender,
+    v6: Option<&nmaps_netio::raw::RawIpSender>,
+) {
+    const BATCH: usize = 256;
+    let mut batch: Vec<Out> = Vec::with_capacity(BATCH);
+    let mut links: HashMap<i32, LinkSender> = HashMap::new();
+    // Blocks for the first packet; ends when every sender is gone.
+    while let Ok(first) = rx.recv() {
+        batch.push(first);
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(p) => batch.push(p),
+                Err(_) => break,
+            }
+        }
+        let mut ip4: Vec<(&[u8], IpAddr)> = Vec::new();
+        let mut ip6: Vec<(&[u8], IpAddr)> = Vec::new();
+        for out in &batch {
+            match out {
+                Out::Ip(bytes, dst) if dst.is_ipv4() => ip4.push((bytes, *dst)),
+                Out::Ip(bytes, dst) => ip6.push((bytes, *dst)),
+                Out::Link {
+                    ifindex,
+                    protocol,
+                    dst,
+                    bytes,
+                } => {
+                    if let std::collections::hash_map::Entry::Vacant(e) = links.entry(*ifindex)
+                        && let Ok(s) = LinkSender::new(*ifindex)
+                    {
+                        e.insert(s);
+                    }
+                    if let Some(s) = links.get(ifindex) {
+                        let _ = s.send(bytes, *protocol, *dst);
+                    }
+                }
+            }
+        }
+        send_all(v4, &ip4);
+        if let Some(v6) = v6 {
+            send_all(v6, &ip6);
+        }
+        batch.clear();
+    }
+}
+
+/// Sends every packet, skipping one that the kernel refuses (no route,
+/// firewall) rather than dropping the rest of the batch.
+fn send_all(sock: &nmaps_netio::raw::RawIpSender, packets: &[(&[u8], IpAddr)]) {
+    let mut at = 0;
+    while at < packets.len() {
+        match sock.send_batch_ip(&packets[at..]) {
+            Ok(n) if n > 0 => at += n,
+            _ => at += 1,
+        }
+    }
+}
+
+/// The receive thread: every incoming packet is parsed and, if it answers
+/// a waiting probe and carries its cookie, delivered.
+fn receive_loop(inner: &Inner, capture: &Capture) {
+    let mut buf = vec![0u8; nmaps_netio::capture::SNAPLEN as usize];
+    while !inner.stop.load(Ordering::Relaxed) {
+        match capture.recv(&mut buf, Some(Duration::from_millis(50))) {
+            Ok(Some(meta)) => {
+                let len = meta.len.min(buf.len());
+                dispatch(inner, &buf[..len], &meta);
+            }
+            Ok(None) => {}
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+}
+
+fn dispatch(inner: &Inner, bytes: &[u8], meta: &Meta) {
+    let mac = meta.src_mac.filter(|m| *m != [0; 6]);
+    if meta.protocol == ethertype::ARP {
+        let Ok(packet) = ArpPacket::new_checked(bytes) else {
+            return;
+        };
+        let Ok(arp) = ArpRepr::parse(&packet) else {
+            return;
+        };
+        if arp.operation != ArpOperation::Reply {
+            return;
+        }
+        let key = Key {
+            target: IpAddr::V4(arp.source_protocol_addr),
+            proto: KEY_ARP,
+            port: 0,
+            local: 0,
+        };
+        let answer = Answer {
+            resp: Response::ArpReply,
+            ttl: 0,
+            mac: Some(arp.source_hardware_addr.0),
+        };
+        inner.deliver(key, answer, |_| true);
+        return;
+    }
+    let Ok(reply) = parse_reply(bytes) else {
+        return;
+    };
+    if inner.proto_waiters.load(Ordering::Relaxed) > 0 {
+        dispatch_proto(inner, &reply, mac);
+    }
+    let src = reply.ip.src;
+    let ttl = reply.ip.ttl;
+    let answer = |resp| Answer { resp, ttl, mac };
+    match reply.body {
+        Body::Tcp(seg) => {
+            let key = Key {
+                target: src,
+                proto: 6,
+                port: seg.src_port,
+                local: seg.dst_port,
+            };
+            let resp = Response::Tcp {
+                flags: seg.flags,
+                window: seg.window,
+            };
+            let (flags, seq, ack) = (seg.flags, seg.seq, seg.ack);
+            // A RST acknowledges the SYN/FIN and any --data-length bytes.
+            let slack = 2 + inner
+                .config
+                .packet
+                .data
+                .as_ref()
+                .map_or(0, |d| d.len() as u32);
+            inner.deliver(key, answer(resp), |c| {
+                (flags.contains(TcpFlags::ACK) && ack.wrapping_sub(c) <= slack)
+                    || (flags.contains(TcpFlags::RST) && seq == c)
+                    // Split handshake: a bare SYN, which can't echo our number.
+                    || (flags == TcpFlags::SYN && seq != c)
+            });
+        }
+        Body::Udp(d) => {
+            let key = Key {
+                target: src,
+                proto: 17,
+                port: d.src_port,
+                local: d.dst_port,
+            };
+            inner.deliver(key, answer(Response::Udp), |_| true);
+        }
+        Body::Sctp(p) => {
+            let key = Key {
+                target: src,
+                proto: 132,
+                port: p.src_port,
+                local: p.dst_port,
+            };
+            let (tag, first) = (p.verification_tag, p.first_chunk);
+            inner.deliver(key, answer(Response::Sctp { chunk: first }), |c| tag == c);
+        }
+        Body::Echo {
+            v6,
+            reply: true,
+            ident,
+            seq_no,
+        } => {
+            let key = Key {
+                target: src,
+                proto: if v6 { 58 } else { 1 },
+                port: if v6 { 128 } else { 8 },
+                local: ident,
+            };
+            inner.deliver(key, answer(Response::EchoReply), |c| seq_no == c as u16);
+        }
+        Body::TimestampReply { ident, seq_no, .. } => {
+            let key = Key {
+                target: src,
+                proto: 1,
+                port: 13,
+                local: ident,
+            };
+            inner.deliver(key, answer(Response::TimestampReply), |c| {
+                seq_no == c as u16
+            });
+        }
+        Body::AddressMaskReply { ident, seq_no, .. } => {
+            let key = Key {
+                target: src,
+                proto: 1,
+                port: 17,
+                local: ident,
+            };
+            inner.deliver(key, answer(Response::AddressMaskReply), |c| {
+                seq_no == c as u16
+            });
+        }
+        Body::NeighborAdvert {
+            target, link_addr, ..
+        } => {
+            let key = Key {
+                target: IpAddr::V6(target),
+                proto: KEY_ND,
+                port: 0,
+                local: 0,
+            };
+            let a = Answer {
+                resp: Response::NeighborAdvert,
+                ttl,
+                mac: link_addr.map(|a| a.0).or(mac),
+            };
+            inner.deliver(key, a, |_| true);
+        }
+        Body::IcmpError(err) => {
+            let Some(q) = err.quoted else { return };
+            let resp = probe::icmp_response(&err, src, q.dst);
+            if inner.proto_waiters.load(Ordering::Relaxed) > 0 {
+                let key = Key {
+                    target: q.dst,
+                    proto: KEY_PROTO,
+                    port: u16::from(u8::from(q.protocol)),
+                    local: 0,
+                };
+                inner.deliver(key, answer(resp), |_| true);
+            }
+            let (proto, port, local, check): (u8, u16, u16, Option<u32>) = match q.transport {
+                QuotedTransport::Tcp {
+                    src_port,
+                    dst_port,
+                    seq,
+                } => (6, dst_port, src_port, seq),
+                QuotedTransport::Udp { src_port, dst_port } => (17, dst_port, src_port, None),
+                QuotedTransport::Sctp {
+                    src_port,
+                    dst_port,
+                    verification_tag,
+                } => (
+                    132,
+                    dst_port,
+                    src_port,
+                    verification_tag.filter(|&t| t != 0),
+                ),
+                QuotedTransport::Icmp {
+                    msg_type,
+                    echo: Some((ident, seq)),
+                    ..
+                } => (
+                    if q.dst.is_ipv6() { 58 } else { 1 },
+                    u16::from(msg_type),
+                    ident,
+                    Some(u32::from(seq)),
+                ),
+                _ => return,
+            };
+            let key = Key {
+                target: q.dst,
+                proto,
+                port,
+                local,
+            };
+            let icmp_seq = proto == 1 || proto == 58;
+            inner.deliver(key, answer(resp), |c| match check {
+                None => true,
+                Some(v) if icmp_seq => v == u32::from(c as u16),
+                // SCTP INIT goes out with tag 0; its cookie is inside.
+                Some(v) => v == c || proto == 132,
+            });
+        }
+        _ => {}
+    }
+}
+
+/// `-sO` replies: any packet of a protocol being probed counts as an
+/// answer, and any ICMPv4 packet at all shows ICMP open (Nmap's rule). Our
+/// own probes to a local address come back on loopback: the IP ID tells.
+fn dispatch_proto(inner: &Inner, reply: &nmaps_wire::Reply<'_>, mac: Option<[u8; 6]>) {
+    let src = reply.ip.src;
+    let ttl = reply.ip.ttl;
+    let p: u8 = reply.ip.protocol.into();
+    let icmp = match (p, reply.body) {
+        (1, Body::Echo { reply: true, .. }) => Some(probe::icmpv4_reason(0, 0)),
+        (1, Body::Echo { reply: false, .. }) => Some(probe::icmpv4_reason(8, 0)),
+        (1, Body::TimestampReply { .. }) => Some(probe::icmpv4_reason(14, 0)),
+        (1, Body::AddressMaskReply { .. }) => Some(probe::icmpv4_reason(18, 0)),
+        (1, Body::IcmpError(e)) => Some(probe::icmpv4_reason(e.msg_type, e.code)),
+        (1, Body::OtherIcmp { msg_type, code, .. }) => Some(probe::icmpv4_reason(msg_type, code)),
+        _ => None,
+    };
+    if p != 1 && matches!(reply.body, Body::IcmpError(_)) {
+        return;
+    }
+    let key = Key {
+        target: src,
+        proto: KEY_PROTO,
+        port: u16::from(p),
+        local: 0,
+    };
+    let own = reply.ip.src == reply.ip.dst;
+    let ident = reply.ip.ident;
+    let a = Answer {
+        resp: Response::Protocol { icmp },
+        ttl,
+        mac,
+    };
+    inner.deliver(key, a, |c| !(own && ident == Some(u32::from(ip_id(c)))));
+}
+
+/// The IPv4 identification a probe with cookie `c` carries.
+fn ip_id(c: u32) -> u16 {
+    (c >> 16) as u16 ^ (c as u16)
+}
+
+/// A route's index, with the destination when the source depends on it.
+type SourceKey = (usize, Option<IpAddr>);
+
+/// The routing facts the engine needs, read once at start.
+struct Routes {
+    routes: Vec<nmaps_netio::iface::Route>,
+    ifaces: Vec<nmaps_netio::iface::Interface>,
+    /// Source address per route (index), or per destination when the main
+    /// table has no route (own addresses, loopback).
+    cache: Mutex<HashMap<SourceKey, Option<IpAddr>>>,
+}
+
+impl Routes {
+    fn load(only: Option<&str>) -> Self {
+        let mut routes = nmaps_netio::iface::routes().unwrap_or_default();
+        if let Some(name) = only {
+            routes.retain(|r| r.iface == name);
+        }
+        Self {
+            routes,
+            ifaces: nmaps_netio::iface::interfaces().unwrap_or_default(),
+            cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn best(&self, dst: IpAddr) -> Option<usize> {
+        self.routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.dst.is_ipv4() == dst.is_ipv4() && prefix_match(r.dst, dst, r.prefix_len)
+            })
+            .max_by_key(|(_, r)| (r.prefix_len, std::cmp::Reverse(r.metric)))
+            .map(|(i, _)| i)
+    }
+
+    fn is_local(&self, dst: IpAddr) -> bool {
+        dst.is_loopback()
+            || self
+                .ifaces
+                .iter()
+                .any(|i| i.addrs.iter().any(|a| a.addr == dst))
+    }
+
+    fn source_for(&self, dst: IpAddr) -> Option<IpAddr> {
+        let key = match self.best(dst) {
+            Some(i) if !self.is_local(dst) && self.routes[i].gateway.is_some() => (i, None),
+            // On-link or local: the source can depend on the address itself.
+            _ => (usize::MAX, Some(dst)),
+        };
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = cache.get(&key) {
+            return *s;
+        }
+        let src = nmaps_netio::route::source_for(dst).ok();
+        if cache.len() < 1 << 20 {
+            cache.insert(key, src);
+        }
+        src
+    }
+
+    fn link_for(&self, dst: IpAddr, source: Option<IpAddr>) -> Option<Link> {
+        if self.is_local(dst) {
+            return None;
+        }
+        let r = &self.routes[self.best(dst)?];
+        if r.gateway.is_some() {
+            return None;
+        }
+        let iface = self.ifaces.iter().find(|i| i.name == r.iface)?;
+        if iface.loopback {
+            return None;
+        }
+        Some(Link {
+            ifindex: i32::try_from(iface.index).ok()?,
+            mac: iface.mac?,
+            src: source
+                .filter(|s| s.is_ipv4() == dst.is_ipv4())
+                .or_else(|| self.source_for(dst))?,
+        })
+    }
+}
+
+fn prefix_match(net: IpAddr, addr: IpAddr, len: u8) -> bool {
+    match (net, addr) {
+        (IpAddr::V4(n), IpAddr::V4(a)) => {
+            let mask = if len == 0 {
+                0
+            } else {
+                u32::MAX << (32 - u32::from(len.min(32)))
+            };
+            u32::from(n) & mask == u32::from(a) & mask
+        }
+        (IpAddr::V6(n), IpAddr::V6(a)) => {
+            let mask = if len == 0 {
+                0
+            } else {
+                u128::MAX << (128 - u32::from(len.min(128)))
+            };
+            u128::from(n) & mask == u128::from(a) & mask
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes() {
+        let a = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(prefix_match(a("198.18.0.0"), a("198.18.0.77"), 24));
+        assert!(!prefix_match(a("198.18.0.0"), a("198.18.1.77"), 24));
+        assert!(prefix_match(a("0.0.0.0"), a("8.8.8.8"), 0));
+        assert!(prefix_match(a("fd00:18::"), a("fd00:18::53"), 64));
+        assert!(!prefix_match(a("fd00:18::"), a("fd00:19::53"), 64));
+        assert!(!prefix_match(a("fd00:18::"), a("198.18.0.1"), 0));
+    }
+}
+
+/// A raw port-scan technique as a [`crate::connect::Connector`], so the
+/// connect scan's scheduler (windows, retries, pacing, host timeouts)
+/// drives it unchanged.
+#[derive(Debug, Clone)]
+pub struct RawScanner {
+    pub io: Arc<RawIo>,
+    pub technique: crate::probe::Technique,
+}
+
+impl crate::connect::Connector for RawScanner {
+    #[allow(clippy::manual_async_fn)] // the trait asks for a 'static future
+    fn connect(
+        &self,
+        addr: std::net::SocketAddr,
+        timeout: Duration,
+    ) -> impl std::future::Future<Output = crate::connect::ConnectOutcome> + Send + 'static {
+        use crate::connect::ConnectOutcome;
+        let (io, t) = (self.io.clone(), self.technique);
+        async move {
+            let probe = t.probe(addr.port());
+            match io.probe(addr.ip(), probe, Class::Scan, timeout).await {
+                Err(SendError::Busy) => ConnectOutcome::Resource,
+                Err(SendError::NoRoute) => ConnectOutcome::Decided {
+                    state: t.silence(),
+                    reason: nmaps_model::Reason::NoResponse,
+                    ttl: 0,
+                },
+                Ok(None) => ConnectOutcome::Timeout,
+                Ok(Some(a)) => match t.classify(a.resp) {
+                    Some(v) => ConnectOutcome::Decided {
+                        state: v.state,
+                        reason: v.reason,
+                        ttl: a.ttl,
+                    },
+                    // A reply that says nothing about the port (Nmap
+                    // ignores it): as good as none.
+                    None => ConnectOutcome::Timeout,
+                },
+            }
+        }
+    }
+}
