@@ -339,23 +339,26 @@ impl Window {
     }
 
     /// A probe was lost. Cut at most once per timeout period, like TCP
-    /// reacting once per window of data.
-    fn on_loss(&mut self, now: Instant, period: Duration) {
+    /// reacting once per window of data. Returns whether it cut.
+    fn on_loss(&mut self, now: Instant, period: Duration) -> bool {
         if self
             .last_cut
             .is_some_and(|t| now.duration_since(t) < period)
         {
-            return;
+            return false;
         }
         self.last_cut = Some(now);
         self.ssthresh = (self.cwnd / 2.0).max(self.min);
         self.cwnd = (self.cwnd / 2.0).max(self.min);
+        true
     }
 }
 
 struct Done {
     idx: usize,
     tries: u32,
+    /// When the probe went out.
+    sent: Instant,
     self_connects: u32,
     /// Round trip as the probe's task saw it, free of our loop's latency.
     rtt: Duration,
@@ -366,16 +369,95 @@ struct Done {
 /// affected ports are given up on.
 const MAX_LOCAL_RETRIES: u32 = 10_000;
 
+/// How a scan technique reads silence and reacts to loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScanRules {
+    /// State of a port that never answers.
+    pub silence: PortState,
+    /// When many probes prove lost, raise the per-host scan delay to at
+    /// least this and double it on each further boost, up to
+    /// `--max-scan-delay` (Nmap's answer to ICMP and RST rate limits).
+    /// `None`: never.
+    pub boost_delay: Option<Duration>,
+    /// Once the host has answered some port as closed (UDP: ICMP port
+    /// unreachable), a silent port may just have hit the host's ICMP rate
+    /// limit: retransmit no sooner than this, the limit's refill period.
+    pub closed_retry_floor: Option<Duration>,
+}
+
+impl ScanRules {
+    /// The connect scan's: silence is filtered; the kernel paces itself.
+    pub const CONNECT: Self = Self {
+        silence: PortState::Filtered,
+        boost_delay: None,
+        closed_retry_floor: None,
+    };
+}
+
+/// Nmap's send-delay boosts: after more than ten proven drops making up
+/// over 30 % (40 % at -T4 and up) of the answers since the last boost, or
+/// when answers come only after the fourth (fifth) try.
+#[derive(Debug)]
+struct DelayBoost {
+    floor: Option<Duration>,
+    ceiling: Duration,
+    drops: u32,
+    good: u32,
+    last_boost: Option<Instant>,
+    aggressive: bool,
+}
+
+impl DelayBoost {
+    fn new(rules: &ScanRules, timing: &Timing) -> Self {
+        Self {
+            floor: rules.boost_delay,
+            ceiling: timing.max_scan_delay.max(timing.scan_delay),
+            drops: 0,
+            good: 0,
+            last_boost: None,
+            aggressive: timing.level >= 4,
+        }
+    }
+
+    /// An answer arrived for a probe sent at `sent` on try `tries`.
+    /// Returns the new scan delay if it is time to boost.
+    fn answered(&mut self, sent: Instant, tries: u32, current: Duration) -> Option<Duration> {
+        if tries > 0 && self.last_boost.is_none_or(|b| sent > b) {
+            self.drops += 1;
+        } else {
+            self.good += 1;
+        }
+        let threshold = if self.aggressive { 0.40 } else { 0.30 };
+        let ratio = f64::from(self.drops) / f64::from(self.drops + self.good);
+        (self.drops > 10 && ratio > threshold).then(|| self.boost(current))?
+    }
+
+    /// The highest answered try rose to `best`.
+    fn best_try_rose(&mut self, best: u32, current: Duration) -> Option<Duration> {
+        let limit = if self.aggressive { 4 } else { 3 };
+        (best > limit).then(|| self.boost(current))?
+    }
+
+    fn boost(&mut self, current: Duration) -> Option<Duration> {
+        let floor = self.floor?;
+        self.drops = 0;
+        self.good = 0;
+        self.last_boost = Some(Instant::now());
+        Some((current * 2).max(floor).min(self.ceiling).max(current))
+    }
+}
+
 /// Scan `ports` (already in scan order) on `addr` with `connector`'s
-/// probes; ports that never answer get the state `silence`.
+/// probes, under `rules`.
 pub async fn scan_host<C: Connector>(
     addr: IpAddr,
     ports: &[u16],
     timing: &Timing,
     connector: Arc<C>,
     shared: &Shared,
-    silence: PortState,
+    rules: ScanRules,
 ) -> HostScan {
+    let silence = rules.silence;
     let start = Instant::now();
     let deadline = timing.host_timeout.map(|t| start + t);
     let mut rtt = RttEstimator::new(timing);
@@ -388,6 +470,11 @@ pub async fn scan_host<C: Connector>(
     // Highest try number (0-based) that ever got an answer: retransmissions beyond
     // one more than that are unlikely to help (Nmap's max_successful_tryno).
     let mut best_answered_try = 0u32;
+    // Ports out of tries for now: (index, tries made less one).
+    let mut parked: Vec<(usize, u32)> = Vec::new();
+    let mut boost = DelayBoost::new(&rules, timing);
+    // Whether any port answered "closed" (see ScanRules::closed_retry_floor).
+    let mut seen_closed = false;
     let mut local_retries = 0u32;
     let mut cancel = shared.cancel.clone();
 
@@ -440,7 +527,10 @@ pub async fn scan_host<C: Connector>(
             }
             queue.pop_front();
             delay.taken(now);
-            let timeout = rtt.timeout();
+            let mut timeout = rtt.timeout();
+            if let (Some(floor), true, true) = (rules.closed_retry_floor, tries > 0, seen_closed) {
+                timeout = timeout.max(floor);
+            }
             let target = SocketAddr::new(addr, ports[idx]);
             let fut = connector.connect(target, timeout);
             in_flight.spawn(async move {
@@ -451,6 +541,7 @@ pub async fn scan_host<C: Connector>(
                 Done {
                     idx,
                     tries,
+                    sent,
                     self_connects: selfc,
                     rtt,
                     outcome,
@@ -459,7 +550,22 @@ pub async fn scan_host<C: Connector>(
         }
 
         if in_flight.is_empty() && queue.is_empty() {
-            break;
+            // Silent ports wait here until nothing is in flight: a late
+            // answer to a retransmission raises everyone's allowance
+            // (Nmap's max_successful_tryno).
+            let allowed = 1 + timing.max_retries.min(best_answered_try + 1);
+            for (idx, tries) in parked.drain(..) {
+                if tries + 1 < allowed {
+                    queue.push_back((idx, tries + 1, 0));
+                } else {
+                    results[idx] = Some((silence, Reason::NoResponse, 0));
+                    shared.progress.port_done();
+                }
+            }
+            if queue.is_empty() {
+                break;
+            }
+            continue;
         }
 
         let done = tokio::select! {
@@ -482,7 +588,15 @@ pub async fn scan_host<C: Connector>(
                 if done.tries == 0 && !matches!(done.outcome, ConnectOutcome::Unreachable(_)) {
                     rtt.sample(done.rtt);
                 }
-                best_answered_try = best_answered_try.max(done.tries);
+                if done.tries > best_answered_try {
+                    best_answered_try = done.tries;
+                    if let Some(d) = boost.best_try_rose(best_answered_try, delay.interval()) {
+                        delay.set_interval(d);
+                    }
+                }
+                if let Some(d) = boost.answered(done.sent, done.tries, delay.interval()) {
+                    delay.set_interval(d);
+                }
                 if done.tries > 0 {
                     // A retransmission was answered: the earlier probe was lost,
                     // proof of loss. (A timeout alone proves nothing: most
@@ -498,6 +612,7 @@ pub async fn scan_host<C: Connector>(
                     ConnectOutcome::Decided { state, reason, ttl } => (state, reason, ttl),
                     _ => unreachable!("matched above"),
                 };
+                seen_closed |= result.0 == PortState::Closed;
                 results[done.idx] = Some(result);
                 shared.progress.port_done();
             }
@@ -506,8 +621,7 @@ pub async fn scan_host<C: Connector>(
                 if done.tries + 1 < allowed {
                     queue.push_back((done.idx, done.tries + 1, 0));
                 } else {
-                    results[done.idx] = Some((silence, Reason::NoResponse, 0));
-                    shared.progress.port_done();
+                    parked.push((done.idx, done.tries));
                 }
             }
             ConnectOutcome::SelfConnect => {
@@ -676,7 +790,7 @@ mod tests {
             &timing,
             Arc::new(net.clone()),
             &sh,
-            PortState::Filtered,
+            ScanRules::CONNECT,
         )
         .await;
         assert_eq!(scan.ports.len(), 100);
@@ -711,7 +825,7 @@ mod tests {
             &timing,
             Arc::new(net.clone()),
             &sh,
-            PortState::Filtered,
+            ScanRules::CONNECT,
         )
         .await;
         assert_eq!(
@@ -729,7 +843,7 @@ mod tests {
             &timing,
             Arc::new(net.clone()),
             &sh,
-            PortState::Filtered,
+            ScanRules::CONNECT,
         )
         .await;
         assert_eq!(
@@ -756,7 +870,7 @@ mod tests {
             &timing,
             Arc::new(net),
             &sh,
-            PortState::Filtered,
+            ScanRules::CONNECT,
         )
         .await;
         assert_eq!(
@@ -786,7 +900,7 @@ mod tests {
             &timing,
             Arc::new(net.clone()),
             &sh,
-            PortState::Filtered,
+            ScanRules::CONNECT,
         )
         .await;
         assert_eq!(scan.ports.len(), 500);
@@ -803,7 +917,7 @@ mod tests {
             &timing,
             Arc::new(net.clone()),
             &sh,
-            PortState::Filtered,
+            ScanRules::CONNECT,
         )
         .await;
         drop(tx);
@@ -824,7 +938,7 @@ mod tests {
             &timing,
             Arc::new(net),
             &sh,
-            PortState::Filtered,
+            ScanRules::CONNECT,
         )
         .await;
         assert!(start.elapsed() >= Duration::from_millis(400));
@@ -841,7 +955,7 @@ mod tests {
             &timing,
             Arc::new(net),
             &sh,
-            PortState::Filtered,
+            ScanRules::CONNECT,
         )
         .await;
         assert!(
@@ -863,7 +977,7 @@ mod tests {
             &timing,
             Arc::new(net),
             &sh,
-            PortState::Filtered,
+            ScanRules::CONNECT,
         )
         .await;
         assert!(scan.timed_out);
@@ -879,7 +993,7 @@ mod tests {
                 &timing,
                 Arc::new(net),
                 &sh,
-                PortState::Filtered,
+                ScanRules::CONNECT,
             )
             .await
         });

@@ -102,10 +102,18 @@ fn ping_reason(probe: PingProbe, resp: Response) -> Option<Reason> {
             Some(nmaps_wire::SctpChunkType::Abort) => Reason::Abort,
             _ => return None,
         },
-        (PingProbe::Proto(_), Response::Protocol { .. }) => Reason::ProtoResponse,
-        // An error from the target itself proves it is there.
+        // A packet of the probed protocol; for ICMP, a reply, not an error
+        // about some other probe.
+        (PingProbe::Proto(_), Response::Protocol { icmp }) => match icmp {
+            None | Some(Reason::EchoReply | Reason::TimestampReply | Reason::AddressmaskReply) => {
+                Reason::ProtoResponse
+            }
+            Some(_) => return None,
+        },
+        // A port or protocol unreachable from the target itself proves it
+        // is there, whatever the probe.
         (
-            PingProbe::Udp(_) | PingProbe::Proto(_),
+            _,
             Response::IcmpError {
                 v6,
                 kind,
@@ -190,8 +198,14 @@ pub async fn raw_ping(
         }
         return PingResult::down(Reason::NoResponse);
     }
-    let probes: Vec<PingProbe> = ping
-        .probes
+    // -PR alone: targets off the link get Nmap's default probes instead.
+    let default = RawPing::nmap_default();
+    let list = if ping.probes.is_empty() {
+        &default.probes
+    } else {
+        &ping.probes
+    };
+    let probes: Vec<PingProbe> = list
         .iter()
         .copied()
         .filter(|p| !(addr.is_ipv6() && matches!(p, PingProbe::Timestamp | PingProbe::AddressMask)))

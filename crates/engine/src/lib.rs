@@ -248,22 +248,22 @@ async fn ping_one<C: Connector>(
             discovery::raw_ping(addr, ping, &plan.timing, io.clone(), shared).await
         }
         (Discovery::Skip { arp }, io) => {
-            // Only the MAC address is wanted; the host is up regardless.
-            let mut r = discovery::PingResult {
-                up: true,
-                reason: Reason::UserSet,
-                ..local
-            };
-            if let (true, Some(io)) = (*arp, io) {
+            // On an attached link Nmap still ARPs (unless --disable-arp-ping):
+            // hosts that answer are up with arp-response, the others down.
+            if let (true, Some(io)) = (*arp, io)
+                && io.link_for(addr).is_some()
+            {
                 let ping = discovery::RawPing {
                     probes: Vec::new(),
                     arp: true,
                 };
-                let found =
-                    discovery::raw_ping(addr, &ping, &plan.timing, io.clone(), shared).await;
-                r.mac = found.mac;
+                return discovery::raw_ping(addr, &ping, &plan.timing, io.clone(), shared).await;
             }
-            r
+            discovery::PingResult {
+                up: true,
+                reason: Reason::UserSet,
+                ..local
+            }
         }
         (Discovery::ConnectPing(_), _) | (Discovery::Raw(_), None) => {
             let ports = match &plan.discovery {
@@ -399,6 +399,7 @@ async fn run_group<C: Connector>(
         .map(|h| plan.mode == Mode::Scan && h.is_up() && !plan.scans.is_empty())
         .collect();
     let mut out = Emitter {
+        raw: engines.raw.clone(),
         hosts: hosts.into_iter().map(Some).collect(),
         done: scanning.iter().map(|s| !s).collect(),
         next: 0,
@@ -465,9 +466,14 @@ async fn scan_phase<C: Connector>(
     let scan = &plan.scans[si];
     let technique = scan.technique;
     let protocol = technique.protocol();
-    let silence = match technique {
-        ScanTechnique::Connect => nmaps_model::PortState::Filtered,
-        ScanTechnique::Raw(t) => t.silence(),
+    let rules = match technique {
+        ScanTechnique::Connect => connect::ScanRules::CONNECT,
+        ScanTechnique::Raw(t) => connect::ScanRules {
+            silence: t.silence(),
+            boost_delay: Some(t.boost_delay()),
+            closed_retry_floor: matches!(t, probe::Technique::Udp | probe::Technique::IpProto)
+                .then_some(Duration::from_secs(1)),
+        },
     };
     shared
         .progress
@@ -495,7 +501,7 @@ async fn scan_phase<C: Connector>(
         let task = set.spawn(async move {
             shared2.progress.scan_started();
             let ports = &plan.scans[si].ports;
-            let r = connect::scan_host(addr, ports, &plan.timing, conn, &shared2, silence).await;
+            let r = connect::scan_host(addr, ports, &plan.timing, conn, &shared2, rules).await;
             shared2.progress.scan_ended();
             (i, r, SystemTime::now())
         });
@@ -572,6 +578,8 @@ async fn scan_phase<C: Connector>(
 
 /// Hands finished hosts of a group to the sink in target order.
 struct Emitter {
+    /// To fill in the MAC addresses learnt from replies.
+    raw: Option<Arc<raw::RawIo>>,
     hosts: Vec<Option<Host>>,
     done: Vec<bool>,
     next: usize,
@@ -609,6 +617,11 @@ impl Emitter {
                 Duration::from_millis(5),
                 self.min_rtt.max(Duration::from_millis(100)),
             );
+        }
+        if let (None, true, Some(io)) = (&h.mac, h.is_up(), &self.raw) {
+            h.mac = io
+                .mac_of(h.addr)
+                .map(|addr| nmaps_model::Mac { addr, vendor: None });
         }
         count(summary, &h);
         shared.progress.host_done(h.is_up());

@@ -416,6 +416,16 @@ impl Technique {
         }
     }
 
+    /// First scan-delay step when loss shows a rate limit: Nmap starts UDP
+    /// (ICMP-limited, about one answer a second on Linux) at 50 ms and TCP
+    /// at 5 ms.
+    pub fn boost_delay(self) -> std::time::Duration {
+        match self {
+            Self::Udp | Self::IpProto => std::time::Duration::from_millis(50),
+            _ => std::time::Duration::from_millis(5),
+        }
+    }
+
     /// The name of the scan in `-v` lines and `<scaninfo type=…>`.
     pub fn task_name(self) -> &'static str {
         match self {
@@ -470,7 +480,6 @@ impl Technique {
                 Self::Udp if port_unreach && from_target => v(PortState::Closed, reason),
                 Self::IpProto if proto_unreach && from_target => v(PortState::Closed, reason),
                 Self::IpProto if port_unreach && from_target => v(PortState::Open, reason),
-                _ if kind == IcmpErrorKind::ParamProblem => None,
                 _ => v(PortState::Filtered, reason),
             };
         }

@@ -137,6 +137,8 @@ struct Inner {
     next_id: AtomicU64,
     routes: Routes,
     stop: AtomicBool,
+    /// Link-layer sources of accepted replies (MACs of on-link hosts).
+    macs: Mutex<HashMap<IpAddr, [u8; 6]>>,
     sent: AtomicU64,
     received: AtomicU64,
 }
@@ -182,6 +184,7 @@ impl RawIo {
             routes: Routes::load(config.interface.as_deref()),
             config,
             stop: AtomicBool::new(false),
+            macs: Mutex::new(HashMap::new()),
             sent: AtomicU64::new(0),
             received: AtomicU64::new(0),
         });
@@ -201,6 +204,18 @@ impl RawIo {
             self.inner.sent.load(Ordering::Relaxed),
             self.inner.received.load(Ordering::Relaxed),
         )
+    }
+
+    /// The MAC address replies from `target` came from, if it is on an
+    /// attached Ethernet link (for a routed target it would be a router's).
+    pub fn mac_of(&self, target: IpAddr) -> Option<[u8; 6]> {
+        self.link_for(target)?;
+        self.inner
+            .macs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&target)
+            .copied()
     }
 
     /// The Ethernet link to `target` if it is directly attached (not via a
@@ -456,6 +471,12 @@ impl Inner {
             self.proto_waiters.fetch_sub(1, Ordering::Relaxed);
         }
         self.received.fetch_add(1, Ordering::Relaxed);
+        if let Some(mac) = answer.mac {
+            let mut macs = self.macs.lock().unwrap_or_else(|e| e.into_inner());
+            if macs.len() < 1 << 20 {
+                macs.insert(key.target, mac);
+            }
+        }
         let _ = waiter.tx.send(answer);
     }
 }

@@ -183,6 +183,16 @@ impl Pacer {
         }
     }
 
+    /// The interval between events.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// Change the interval from the next event on (a scan-delay boost).
+    pub fn set_interval(&mut self, interval: Duration) {
+        self.interval = interval;
+    }
+
     /// When the next event may happen, or `None` if it may happen now.
     pub fn wait_until(&self, now: tokio::time::Instant) -> Option<tokio::time::Instant> {
         let tat = self.tat?;

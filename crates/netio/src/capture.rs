@@ -49,9 +49,11 @@ pub struct Meta {
     pub src_mac: Option<[u8; 6]>,
 }
 
-/// Bytes of each packet the kernel copies to us: enough for the IP and
-/// transport headers of a reply and the headers an ICMP error quotes.
-pub const SNAPLEN: u32 = 512;
+/// Bytes of each packet the kernel copies to us: whole packets (the reply
+/// parser checks the IP length against what it got, and UDP answers such
+/// as memcached's "stats" fill a 1500-byte frame). The kernel copies only
+/// what a packet holds, so small replies cost no more.
+pub const SNAPLEN: u32 = 65_535;
 
 /// Incoming IPv4, IPv6 and ARP packets from every interface.
 #[derive(Debug)]
