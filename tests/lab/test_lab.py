@@ -393,9 +393,10 @@ RAW_CASES = {
 def test_conform_raw(lab, case):
     require_nmaps()
     args = RAW_CASES[case]
-    # UDP answers depend on the targets' ICMP rate limits, which the other
+    # UDP, IP-protocol and SCTP answers are ICMP errors, limited per target
+    # (about one a second), which the other
     # scanner's run may have drained a moment before: allow a second try.
-    attempts = "2" if any(a in ("-sU", "-sO") for a in args) else "1"
+    attempts = "2" if any(a in ("-sU", "-sO", "-sY", "-sZ") for a in args) else "1"
     p = run([sys.executable, os.path.join(LAB_DIR, "conform.py"), "--lab", lab, "--nmaps", NMAPS,
              "--attempts", attempts, "--timeout", "120", "--reason", "-n", *args], timeout=600)
     assert p.returncode == 0, f"nmaps differs from nmap for {case}:\n{p.stdout}\n{p.stderr}"

@@ -262,6 +262,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
             None
         },
     };
+    let raw_io = engines.raw.clone();
     let summary = nmaps_engine::run(
         &plan.engine,
         &mut targets,
@@ -283,6 +284,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
         hosts_up: summary.up,
         hosts_down: summary.down,
         hosts_total: summary.total,
+        packets: raw_io.as_ref().map(|io| io.packet_stats()),
         exit: if summary.interrupted {
             Exit::Error("Interrupted by signal; output has the hosts completed before it".into())
         } else {

@@ -73,19 +73,21 @@ pub fn status_text(progress: &Progress, started: Instant) -> String {
     let p = progress.snapshot();
     let elapsed = started.elapsed();
     let mut s = format!(
-        "Stats: {} elapsed; {} hosts completed ({} up), {} undergoing Connect Scan\n",
+        "Stats: {} elapsed; {} hosts completed ({} up), {} undergoing {}\n",
         hms(elapsed),
         p.hosts_done,
         p.hosts_up,
         p.hosts_active
             .saturating_sub(p.hosts_done.min(p.hosts_active)),
+        p.task,
     );
     let f = p.fraction();
     if f > 0.0 {
         let remaining = Duration::from_secs_f64(elapsed.as_secs_f64() * (1.0 - f) / f);
         let etc = chrono::Local::now() + chrono::Duration::from_std(remaining).unwrap_or_default();
         s.push_str(&format!(
-            "Connect Scan Timing: About {:.2}% done; ETC: {} ({} remaining)\n",
+            "{} Timing: About {:.2}% done; ETC: {} ({} remaining)\n",
+            p.task,
             f * 100.0,
             etc.format("%H:%M"),
             hms(remaining)

@@ -264,9 +264,35 @@ pub struct Shared {
     /// Becomes `true` on SIGINT/SIGTERM.
     pub cancel: watch::Receiver<bool>,
     pub progress: Arc<Progress>,
+    /// Round-trip estimate over every host (Nmap's group timing): the
+    /// timeout for a host that has not answered yet.
+    pub group_rtt: Arc<Mutex<RttEstimator>>,
+    /// Highest try number answered on any host: on a lossy path every
+    /// host gets the retransmissions that proved needed somewhere.
+    pub group_best_try: Arc<std::sync::atomic::AtomicU32>,
 }
 
 impl Shared {
+    /// The probe timeout for a host with estimator `own`: its own once it
+    /// has samples, else the group's.
+    pub fn timeout_for(&self, own: &RttEstimator) -> Duration {
+        if own.srtt().is_some() {
+            return own.timeout();
+        }
+        self.group_rtt
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .timeout()
+    }
+
+    /// Feed a round trip to the group estimate.
+    pub fn group_sample(&self, rtt: Duration) {
+        self.group_rtt
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .sample(rtt);
+    }
+
     pub fn new(socket_budget: usize, timing: &Timing, cancel: watch::Receiver<bool>) -> Self {
         Self {
             sockets: Arc::new(Semaphore::new(socket_budget.max(1))),
@@ -275,6 +301,8 @@ impl Shared {
                 .map(|r| Arc::new(Mutex::new(Pacer::per_second(r)))),
             cancel,
             progress: Arc::new(Progress::default()),
+            group_rtt: Arc::new(Mutex::new(RttEstimator::new(timing))),
+            group_best_try: Arc::default(),
         }
     }
 }
@@ -379,10 +407,11 @@ pub struct ScanRules {
     /// `--max-scan-delay` (Nmap's answer to ICMP and RST rate limits).
     /// `None`: never.
     pub boost_delay: Option<Duration>,
-    /// Once the host has answered some port as closed (UDP: ICMP port
-    /// unreachable), a silent port may just have hit the host's ICMP rate
-    /// limit: retransmit no sooner than this, the limit's refill period.
-    pub closed_retry_floor: Option<Duration>,
+    /// Once the host has answered some probe with an ICMP error (UDP's
+    /// port unreachable, SCTP's protocol unreachable, a firewall's reject),
+    /// a silent port may just have hit the host's ICMP rate limit:
+    /// retransmit no sooner than this, the limit's refill period.
+    pub icmp_retry_floor: Option<Duration>,
 }
 
 impl ScanRules {
@@ -390,7 +419,7 @@ impl ScanRules {
     pub const CONNECT: Self = Self {
         silence: PortState::Filtered,
         boost_delay: None,
-        closed_retry_floor: None,
+        icmp_retry_floor: None,
     };
 }
 
@@ -473,8 +502,8 @@ pub async fn scan_host<C: Connector>(
     // Ports out of tries for now: (index, tries made less one).
     let mut parked: Vec<(usize, u32)> = Vec::new();
     let mut boost = DelayBoost::new(&rules, timing);
-    // Whether any port answered "closed" (see ScanRules::closed_retry_floor).
-    let mut seen_closed = false;
+    // Whether any probe drew an ICMP error (see ScanRules::icmp_retry_floor).
+    let mut seen_icmp = false;
     let mut local_retries = 0u32;
     let mut cancel = shared.cancel.clone();
 
@@ -527,8 +556,8 @@ pub async fn scan_host<C: Connector>(
             }
             queue.pop_front();
             delay.taken(now);
-            let mut timeout = rtt.timeout();
-            if let (Some(floor), true, true) = (rules.closed_retry_floor, tries > 0, seen_closed) {
+            let mut timeout = shared.timeout_for(&rtt);
+            if let (Some(floor), true, true) = (rules.icmp_retry_floor, tries > 0, seen_icmp) {
                 timeout = timeout.max(floor);
             }
             let target = SocketAddr::new(addr, ports[idx]);
@@ -553,7 +582,12 @@ pub async fn scan_host<C: Connector>(
             // Silent ports wait here until nothing is in flight: a late
             // answer to a retransmission raises everyone's allowance
             // (Nmap's max_successful_tryno).
-            let allowed = 1 + timing.max_retries.min(best_answered_try + 1);
+            let allowed = allowance(
+                timing,
+                best_answered_try,
+                shared,
+                seen_icmp && rules.icmp_retry_floor.is_some(),
+            );
             for (idx, tries) in parked.drain(..) {
                 if tries + 1 < allowed {
                     queue.push_back((idx, tries + 1, 0));
@@ -587,6 +621,12 @@ pub async fn scan_host<C: Connector>(
                 // retransmission, a second late.
                 if done.tries == 0 && !matches!(done.outcome, ConnectOutcome::Unreachable(_)) {
                     rtt.sample(done.rtt);
+                    shared.group_sample(done.rtt);
+                }
+                if done.tries > 0 {
+                    shared
+                        .group_best_try
+                        .fetch_max(done.tries, std::sync::atomic::Ordering::Relaxed);
                 }
                 if done.tries > best_answered_try {
                     best_answered_try = done.tries;
@@ -612,12 +652,17 @@ pub async fn scan_host<C: Connector>(
                     ConnectOutcome::Decided { state, reason, ttl } => (state, reason, ttl),
                     _ => unreachable!("matched above"),
                 };
-                seen_closed |= result.0 == PortState::Closed;
+                seen_icmp |= result.1.is_icmp();
                 results[done.idx] = Some(result);
                 shared.progress.port_done();
             }
             ConnectOutcome::Timeout => {
-                let allowed = 1 + timing.max_retries.min(best_answered_try + 1);
+                let allowed = allowance(
+                    timing,
+                    best_answered_try,
+                    shared,
+                    seen_icmp && rules.icmp_retry_floor.is_some(),
+                );
                 if done.tries + 1 < allowed {
                     queue.push_back((done.idx, done.tries + 1, 0));
                 } else {
@@ -665,6 +710,21 @@ pub async fn scan_host<C: Connector>(
         timed_out: false,
         cancelled: false,
     }
+}
+
+/// Tries a port may get: one more than the highest try ever answered on
+/// this host or any other (Nmap's max_successful_tryno + 1), within
+/// `--max-retries`.
+///
+/// A host that sends ICMP errors gets one try more: its rate limit (one
+/// error a second on Linux) may have swallowed the answers of two.
+fn allowance(timing: &Timing, own_best: u32, shared: &Shared, icmp_limited: bool) -> u32 {
+    let group = shared
+        .group_best_try
+        .load(std::sync::atomic::Ordering::Relaxed);
+    1 + timing
+        .max_retries
+        .min(own_best.max(group) + 1 + u32::from(icmp_limited))
 }
 
 fn earliest(a: Option<Instant>, b: Instant) -> Option<Instant> {

@@ -19,6 +19,7 @@ use dns::Dns;
 use nmaps_model::{
     Host, HostState, HostStatus, Hostname, HostnameKind, Port, Protocol, Reason, Times,
 };
+use std::collections::VecDeque;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -153,6 +154,34 @@ pub enum Event {
 pub trait Sink: Send {
     fn host(&mut self, host: Host);
     fn event(&mut self, _event: Event) {}
+    /// Most hosts of the current group are finished: time to start the
+    /// next group (engine-internal; sinks outside the engine ignore it).
+    fn group_tail(&mut self) {}
+}
+
+/// What a group running ahead hands to [`run`]'s loop.
+enum GroupMsg {
+    Host(Host),
+    Event(Event),
+}
+
+/// The sink of a group task: results go through a channel to [`run`],
+/// which passes them on in target order; the tail flag is read directly.
+struct ChannelSink {
+    tx: tokio::sync::mpsc::UnboundedSender<GroupMsg>,
+    tail: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Sink for ChannelSink {
+    fn host(&mut self, host: Host) {
+        let _ = self.tx.send(GroupMsg::Host(host));
+    }
+    fn event(&mut self, event: Event) {
+        let _ = self.tx.send(GroupMsg::Event(event));
+    }
+    fn group_tail(&mut self) {
+        self.tail.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Totals for the run statistics.
@@ -195,7 +224,32 @@ impl<C> Clone for Engines<C> {
     }
 }
 
+/// Host groups in flight at once.
+const MAX_GROUPS: usize = 4;
+
+/// What driving the groups in flight produced.
+enum Step {
+    Msg(Option<GroupMsg>),
+    Finished(usize, (bool, Summary)),
+    /// The newest group reached its tail.
+    Tail,
+}
+
+/// A host group in flight: its future and the channel of its results.
+struct GroupRun<'a> {
+    fut: std::pin::Pin<Box<dyn std::future::Future<Output = (bool, Summary)> + Send + 'a>>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<GroupMsg>,
+    result: Option<(bool, Summary)>,
+    tail: Arc<std::sync::atomic::AtomicBool>,
+}
+
 /// Scan `targets` according to `plan`, handing every finished host to `sink`.
+///
+/// Host groups overlap: when most of a group's hosts are finished, the next
+/// group starts, so a few slow hosts (retransmissions on a lossy path) do
+/// not hold the scan at a barrier. Results still reach `sink` in target
+/// order: the next group's wait in its channel until the current one is
+/// through. At most [`MAX_GROUPS`] are in flight, which bounds memory.
 pub async fn run<C: Connector>(
     plan: &Plan,
     targets: &mut dyn Iterator<Item = Target>,
@@ -207,20 +261,91 @@ pub async fn run<C: Connector>(
     let mut summary = Summary::default();
     let group_len = group_size(plan);
     let plan = Arc::new(plan.clone());
+    let engines = &engines;
+    let mut groups: VecDeque<GroupRun<'_>> = VecDeque::new();
+    let mut exhausted = false;
     loop {
-        if *shared.cancel.borrow() {
+        let cancelled = *shared.cancel.borrow();
+        if cancelled {
             summary.interrupted = true;
+        }
+        let back_tail = |g: &GroupRun<'_>| g.tail.load(std::sync::atomic::Ordering::Relaxed);
+        let may_start = groups.is_empty()
+            || (groups.len() < MAX_GROUPS && groups.back().is_some_and(back_tail));
+        if !exhausted && !cancelled && may_start {
+            let group: Vec<Target> = targets.take(group_len).collect();
+            if group.is_empty() {
+                exhausted = true;
+            } else {
+                summary.total += group.len();
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                let plan = plan.clone();
+                let tail = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let tail2 = tail.clone();
+                let fut = Box::pin(async move {
+                    let mut sink = ChannelSink { tx, tail: tail2 };
+                    let mut sum = Summary::default();
+                    let interrupted =
+                        run_group(&plan, group, dns, engines, shared, &mut sink, &mut sum).await;
+                    (interrupted, sum)
+                });
+                groups.push_back(GroupRun {
+                    fut,
+                    rx,
+                    result: None,
+                    tail,
+                });
+                continue;
+            }
+        }
+        if groups.is_empty() {
             break;
         }
-        let group: Vec<Target> = targets.take(group_len).collect();
-        if group.is_empty() {
-            break;
-        }
-        summary.total += group.len();
-        let interrupted = run_group(&plan, group, dns, &engines, shared, sink, &mut summary).await;
-        if interrupted {
-            summary.interrupted = true;
-            break;
+        // Drive every group; pass on only the front group's messages.
+        let can_grow = !exhausted && !*shared.cancel.borrow() && groups.len() < MAX_GROUPS;
+        let step = std::future::poll_fn(|cx| {
+            use std::task::Poll;
+            if let Poll::Ready(m) = groups[0].rx.poll_recv(cx) {
+                return Poll::Ready(Step::Msg(m));
+            }
+            for (i, g) in groups.iter_mut().enumerate() {
+                if g.result.is_none()
+                    && let Poll::Ready(r) = g.fut.as_mut().poll(cx)
+                {
+                    return Poll::Ready(Step::Finished(i, r));
+                }
+            }
+            // Polling the groups may have put the newest in its tail.
+            if can_grow && groups.back().is_some_and(back_tail) {
+                return Poll::Ready(Step::Tail);
+            }
+            Poll::Pending
+        })
+        .await;
+        match step {
+            Step::Msg(Some(GroupMsg::Host(h))) => sink.host(h),
+            Step::Msg(Some(GroupMsg::Event(e))) => sink.event(e),
+            Step::Tail => {}
+            Step::Msg(None) => {
+                // The group's sink is gone: it finished and every result is
+                // through.
+                let Some(front) = groups.pop_front() else {
+                    continue;
+                };
+                let (interrupted, sum) = match front.result {
+                    Some(r) => r,
+                    None => front.fut.await,
+                };
+                summary.up += sum.up;
+                summary.down += sum.down;
+                summary.interrupted |= interrupted;
+                if summary.interrupted {
+                    // Groups running ahead were interrupted too: hand over
+                    // what they finished, then stop.
+                    exhausted = true;
+                }
+            }
+            Step::Finished(i, r) => groups[i].result = Some(r),
         }
     }
     summary
@@ -399,6 +524,8 @@ async fn run_group<C: Connector>(
         .map(|h| plan.mode == Mode::Scan && h.is_up() && !plan.scans.is_empty())
         .collect();
     let mut out = Emitter {
+        finished: scanning.iter().filter(|s| !**s).count(),
+        tail_sent: false,
         raw: engines.raw.clone(),
         hosts: hosts.into_iter().map(Some).collect(),
         done: scanning.iter().map(|s| !s).collect(),
@@ -471,10 +598,10 @@ async fn scan_phase<C: Connector>(
         ScanTechnique::Raw(t) => connect::ScanRules {
             silence: t.silence(),
             boost_delay: Some(t.boost_delay()),
-            closed_retry_floor: matches!(t, probe::Technique::Udp | probe::Technique::IpProto)
-                .then_some(Duration::from_secs(1)),
+            icmp_retry_floor: Some(Duration::from_secs(1)),
         },
     };
+    shared.progress.set_task(technique.task_name());
     shared
         .progress
         .add_ports((up.len() * scan.ports.len()) as u64);
@@ -519,7 +646,7 @@ async fn scan_phase<C: Connector>(
                         h.timed_out = true;
                         h.end = Some(SystemTime::now());
                     }
-                    out.done[i] = true;
+                    out.mark_done(i);
                     out.emit_ready(sink, summary, shared);
                 }
                 continue;
@@ -563,7 +690,7 @@ async fn scan_phase<C: Connector>(
             set_times(h, scan.rtt.srtt(), scan.rtt.rttvar(), scan.rtt.timeout());
         }
         if last || h.timed_out {
-            out.done[i] = true;
+            out.mark_done(i);
             out.emit_ready(sink, summary, shared);
         }
     }
@@ -578,6 +705,9 @@ async fn scan_phase<C: Connector>(
 
 /// Hands finished hosts of a group to the sink in target order.
 struct Emitter {
+    /// How many hosts are done, and whether the group said it is in its tail.
+    finished: usize,
+    tail_sent: bool,
     /// To fill in the MAC addresses learnt from replies.
     raw: Option<Arc<raw::RawIo>>,
     hosts: Vec<Option<Host>>,
@@ -593,6 +723,19 @@ impl Emitter {
         while self.next < self.hosts.len() && self.done[self.next] {
             self.emit(self.next, sink, summary, shared);
             self.next += 1;
+        }
+        // Half the hosts finished: let the next group start.
+        if !self.tail_sent && self.finished * 2 >= self.hosts.len() {
+            self.tail_sent = true;
+            sink.group_tail();
+        }
+    }
+
+    /// Host `i` has nothing more to do.
+    fn mark_done(&mut self, i: usize) {
+        if !self.done[i] {
+            self.done[i] = true;
+            self.finished += 1;
         }
     }
 
@@ -761,6 +904,9 @@ mod tests {
             "{:?}",
             sink.0[0].1 - start
         );
-        assert!(sink.0[1].1 - start >= Duration::from_secs(2));
+        // The silent host waits out its retransmissions (timed from the
+        // group's round trips once the others answered).
+        assert!(sink.0[1].1 - start >= Duration::from_millis(200));
+        assert!(sink.0[1].1 > sink.0[0].1);
     }
 }

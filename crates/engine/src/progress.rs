@@ -11,11 +11,15 @@ pub struct Progress {
     hosts_done: AtomicU64,
     hosts_up: AtomicU64,
     hosts_active: AtomicU64,
+    /// Name of the port-scan technique running ("SYN Stealth Scan"…).
+    task: std::sync::Mutex<&'static str>,
 }
 
 /// A consistent-enough copy of the counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProgressSnapshot {
+    /// The scan technique running, as Nmap names it in status lines.
+    pub task: &'static str,
     pub ports_total: u64,
     pub ports_done: u64,
     pub probes: u64,
@@ -62,8 +66,18 @@ impl Progress {
     pub fn scan_ended(&self) {
         self.hosts_active.fetch_sub(1, Ordering::Relaxed);
     }
+    /// The port scan now running.
+    pub fn set_task(&self, name: &'static str) {
+        *self.task.lock().unwrap_or_else(|e| e.into_inner()) = name;
+    }
     pub fn snapshot(&self) -> ProgressSnapshot {
+        let task = *self.task.lock().unwrap_or_else(|e| e.into_inner());
         ProgressSnapshot {
+            task: if task.is_empty() {
+                "Connect Scan"
+            } else {
+                task
+            },
             ports_total: self.ports_total.load(Ordering::Relaxed),
             ports_done: self.ports_done.load(Ordering::Relaxed),
             probes: self.probes.load(Ordering::Relaxed),

@@ -140,6 +140,10 @@ struct Inner {
     /// Link-layer sources of accepted replies (MACs of on-link hosts).
     macs: Mutex<HashMap<IpAddr, [u8; 6]>>,
     sent: AtomicU64,
+    sent_bytes: AtomicU64,
+    /// Every packet captured, and accepted replies.
+    captured: AtomicU64,
+    captured_bytes: AtomicU64,
     received: AtomicU64,
 }
 
@@ -170,7 +174,7 @@ impl RawIo {
         for s in [Some(&v4), v6.as_ref()].into_iter().flatten() {
             let _ = s.socket().set_send_buffer_size(4 << 20);
         }
-        let (tx, rx) = sync_channel(65_536);
+        let (tx, rx) = sync_channel(8_192);
         let secret = std::collections::hash_map::RandomState::new();
         // Our ports: a per-run base in the ephemeral range, as Nmap picks one.
         let base_port = 33_000 + (secret.hash_one(0xba5e_u32) % 25_000) as u16;
@@ -186,6 +190,9 @@ impl RawIo {
             stop: AtomicBool::new(false),
             macs: Mutex::new(HashMap::new()),
             sent: AtomicU64::new(0),
+            sent_bytes: AtomicU64::new(0),
+            captured: AtomicU64::new(0),
+            captured_bytes: AtomicU64::new(0),
             received: AtomicU64::new(0),
         });
         let recv_inner = inner.clone();
@@ -204,6 +211,17 @@ impl RawIo {
             self.inner.sent.load(Ordering::Relaxed),
             self.inner.received.load(Ordering::Relaxed),
         )
+    }
+
+    /// Nmap's end-of-scan packet figures: sent, and every packet captured.
+    pub fn packet_stats(&self) -> nmaps_model::PacketStats {
+        let i = &self.inner;
+        nmaps_model::PacketStats {
+            sent: i.sent.load(Ordering::Relaxed),
+            sent_bytes: i.sent_bytes.load(Ordering::Relaxed),
+            received: i.captured.load(Ordering::Relaxed),
+            received_bytes: i.captured_bytes.load(Ordering::Relaxed),
+        }
     }
 
     /// The MAC address replies from `target` came from, if it is on an
@@ -434,9 +452,15 @@ impl Inner {
     }
 
     fn send(&self, out: Out) -> Result<(), SendError> {
+        let len = match &out {
+            Out::Ip(b, _) => b.len(),
+            // The kernel adds the Ethernet header.
+            Out::Link { bytes, .. } => bytes.len() + 14,
+        };
         match self.out.try_send(out) {
             Ok(()) => {
                 self.sent.fetch_add(1, Ordering::Relaxed);
+                self.sent_bytes.fetch_add(len as u64, Ordering::Relaxed);
                 Ok(())
             }
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(SendError::Busy),
@@ -471,7 +495,7 @@ impl Inner {
             self.proto_waiters.fetch_sub(1, Ordering::Relaxed);
         }
         self.received.fetch_add(1, Ordering::Relaxed);
-        if let Some(mac) = answer.mac {
+        if let Some(mac) = answer.mac.filter(|_| self.routes.on_link(key.target)) {
             let mut macs = self.macs.lock().unwrap_or_else(|e| e.into_inner());
             if macs.len() < 1 << 20 {
                 macs.insert(key.target, mac);
@@ -551,6 +575,10 @@ fn receive_loop(inner: &Inner, capture: &Capture) {
     while !inner.stop.load(Ordering::Relaxed) {
         match capture.recv(&mut buf, Some(Duration::from_millis(50))) {
             Ok(Some(meta)) => {
+                inner.captured.fetch_add(1, Ordering::Relaxed);
+                inner
+                    .captured_bytes
+                    .fetch_add(meta.len as u64, Ordering::Relaxed);
                 let len = meta.len.min(buf.len());
                 dispatch(inner, &buf[..len], &meta);
             }
@@ -851,6 +879,15 @@ impl Routes {
             cache.insert(key, src);
         }
         src
+    }
+
+    /// Whether `dst` is reached directly on an Ethernet link (its MAC is
+    /// its own, not a router's).
+    fn on_link(&self, dst: IpAddr) -> bool {
+        !self.is_local(dst)
+            && self
+                .best(dst)
+                .is_some_and(|i| self.routes[i].gateway.is_none())
     }
 
     fn link_for(&self, dst: IpAddr, source: Option<IpAddr>) -> Option<Link> {

@@ -346,6 +346,39 @@ pub struct RunStats {
     pub hosts_down: usize,
     pub hosts_total: usize,
     pub exit: Exit,
+    /// Raw packets sent and received, when raw sockets were used.
+    pub packets: Option<PacketStats>,
+}
+
+/// Nmap's "Raw packets sent: … | Rcvd: …" figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct PacketStats {
+    pub sent: u64,
+    pub sent_bytes: u64,
+    pub received: u64,
+    pub received_bytes: u64,
+}
+
+impl PacketStats {
+    /// `Raw packets sent: 2006 (88.240KB) | Rcvd: 2004 (80.184KB)`.
+    pub fn nmap_line(&self) -> String {
+        fn bytes(b: u64) -> String {
+            if b < 1000 {
+                format!("{b}B")
+            } else if b < 1_000_000 {
+                format!("{:.3}KB", b as f64 / 1000.0)
+            } else {
+                format!("{:.3}MB", b as f64 / 1_000_000.0)
+            }
+        }
+        format!(
+            "Raw packets sent: {} ({}) | Rcvd: {} ({})",
+            self.sent,
+            bytes(self.sent_bytes),
+            self.received,
+            bytes(self.received_bytes)
+        )
+    }
 }
 
 /// Compress a sorted port list into Nmap's range form: `1,3-4,6`.

@@ -66,6 +66,30 @@ reasons! {
     ParamProblem => "param-problem", "param-problems";
 }
 
+impl Reason {
+    /// Whether this reason is an ICMP/ICMPv6 error message (subject to
+    /// the sender's ICMP rate limit).
+    pub fn is_icmp(self) -> bool {
+        matches!(
+            self,
+            Self::NetUnreach
+                | Self::HostUnreach
+                | Self::ProtoUnreach
+                | Self::PortUnreach
+                | Self::DestUnreach
+                | Self::SourceQuench
+                | Self::NetProhibited
+                | Self::HostProhibited
+                | Self::AdminProhibited
+                | Self::TimeExceeded
+                | Self::NoRoute
+                | Self::BeyondScope
+                | Self::RejectRoute
+                | Self::ParamProblem
+        )
+    }
+}
+
 impl Serialize for Reason {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())

@@ -81,6 +81,9 @@ impl crate::Writer for NormalWriter {
                     s.push_str("Note: Host seems down. If it is really up, but blocking our ping probes, try -Pn\n");
                 }
                 let _ = writeln!(s, "Nmap done: {}", done_counts(stats));
+                if let (true, Some(p)) = (run.verbose > 0, &stats.packets) {
+                    let _ = writeln!(s, "           {}", p.nmap_line());
+                }
             }
             (Exit::Success, false) => {
                 let _ = writeln!(

@@ -127,6 +127,7 @@ pub fn stats(end: u64, elapsed_ms: u64, up: usize, total: usize) -> RunStats {
         hosts_down: total - up,
         hosts_total: total,
         exit: Exit::Success,
+        packets: None,
     }
 }
 
