@@ -28,7 +28,6 @@ use std::hash::BuildHasher;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
@@ -131,7 +130,7 @@ struct Inner {
     secret: std::collections::hash_map::RandomState,
     waiters: Mutex<HashMap<Key, Waiter>>,
     proto_waiters: AtomicU64,
-    out: SyncSender<Out>,
+    out: tokio::sync::mpsc::Sender<Out>,
     config: RawConfig,
     base_port: u16,
     next_id: AtomicU64,
@@ -174,7 +173,7 @@ impl RawIo {
         for s in [Some(&v4), v6.as_ref()].into_iter().flatten() {
             let _ = s.socket().set_send_buffer_size(4 << 20);
         }
-        let (tx, rx) = sync_channel(8_192);
+        let (tx, mut rx) = tokio::sync::mpsc::channel(65_536);
         let secret = std::collections::hash_map::RandomState::new();
         // Our ports: a per-run base in the ephemeral range, as Nmap picks one.
         let base_port = 33_000 + (secret.hash_one(0xba5e_u32) % 25_000) as u16;
@@ -201,7 +200,7 @@ impl RawIo {
             .spawn(move || receive_loop(&recv_inner, &capture))?;
         std::thread::Builder::new()
             .name("nmaps-send".into())
-            .spawn(move || send_loop(&rx, &v4, v6.as_ref()))?;
+            .spawn(move || send_loop(&mut rx, &v4, v6.as_ref()))?;
         Ok(Self { inner })
     }
 
@@ -251,7 +250,17 @@ impl RawIo {
         class: Class,
         timeout: Duration,
     ) -> Result<Option<Answer>, SendError> {
-        let pending = self.send(target, probe, class)?;
+        // Wait for room in the send queue (backpressure from the send
+        // thread), then register and queue the probe.
+        let permit = self
+            .inner
+            .out
+            .reserve()
+            .await
+            .map_err(|_| SendError::Busy)?;
+        let (pending, out) = self.prepare(target, probe, class)?;
+        self.inner.count_sent(&out);
+        permit.send(out);
         Ok(self.wait(pending, timeout).await)
     }
 
@@ -263,8 +272,24 @@ impl RawIo {
     }
 
     /// Queues `probe` for sending now, in call order, and registers its
-    /// waiter; [`RawIo::wait`] then collects the reply.
+    /// waiter; [`RawIo::wait`] then collects the reply. Fails with
+    /// [`SendError::Busy`] when the send queue is full.
     pub fn send(&self, target: IpAddr, probe: Probe, class: Class) -> Result<Pending, SendError> {
+        let (pending, out) = self.prepare(target, probe, class)?;
+        if let Err(e) = self.inner.send(out) {
+            self.inner.unregister(&pending.key, pending.id);
+            return Err(e);
+        }
+        Ok(pending)
+    }
+
+    /// Builds the packet of `probe` and registers its waiter.
+    fn prepare(
+        &self,
+        target: IpAddr,
+        probe: Probe,
+        class: Class,
+    ) -> Result<(Pending, Out), SendError> {
         let inner = &self.inner;
         let local = inner
             .config
@@ -309,11 +334,7 @@ impl RawIo {
         let bytes = probe::build(probe, src, target, ids, &inner.config.packet, payload)
             .ok_or(SendError::NoRoute)?;
         let (rx, id) = inner.register(key, cookie);
-        if let Err(e) = inner.send(Out::Ip(bytes, target)) {
-            inner.unregister(&key, id);
-            return Err(e);
-        }
-        Ok(Pending { key, rx, id })
+        Ok((Pending { key, rx, id }, Out::Ip(bytes, target)))
     }
 
     /// ARP "who-has" for `target` on `link`; the answer carries its MAC.
@@ -451,20 +472,19 @@ impl Inner {
         }
     }
 
-    fn send(&self, out: Out) -> Result<(), SendError> {
-        let len = match &out {
+    fn count_sent(&self, out: &Out) {
+        let len = match out {
             Out::Ip(b, _) => b.len(),
             // The kernel adds the Ethernet header.
             Out::Link { bytes, .. } => bytes.len() + 14,
         };
-        match self.out.try_send(out) {
-            Ok(()) => {
-                self.sent.fetch_add(1, Ordering::Relaxed);
-                self.sent_bytes.fetch_add(len as u64, Ordering::Relaxed);
-                Ok(())
-            }
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(SendError::Busy),
-        }
+        self.sent.fetch_add(1, Ordering::Relaxed);
+        self.sent_bytes.fetch_add(len as u64, Ordering::Relaxed);
+    }
+
+    fn send(&self, out: Out) -> Result<(), SendError> {
+        self.count_sent(&out);
+        self.out.try_send(out).map_err(|_| SendError::Busy)
     }
 
     async fn wait(
@@ -509,7 +529,7 @@ impl Inner {
 /// family per batch. Send errors are not reported: the probe then times
 /// out and is retransmitted like a lost one, as with Nmap.
 fn send_loop(
-    rx: &Receiver<Out>,
+    rx: &mut tokio::sync::mpsc::Receiver<Out>,
     v4: &nmaps_netio::raw::RawIpSender,
     v6: Option<&nmaps_netio::raw::RawIpSender>,
 ) {
@@ -517,7 +537,7 @@ fn send_loop(
     let mut batch: Vec<Out> = Vec::with_capacity(BATCH);
     let mut links: HashMap<i32, LinkSender> = HashMap::new();
     // Blocks for the first packet; ends when every sender is gone.
-    while let Ok(first) = rx.recv() {
+    while let Some(first) = rx.blocking_recv() {
         batch.push(first);
         while batch.len() < BATCH {
             match rx.try_recv() {
@@ -937,6 +957,199 @@ fn prefix_match(net: IpAddr, addr: IpAddr, len: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::probe::{Ids, PacketOpts};
+    use nmaps_model::{PortState, Reason};
+
+    const US: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1));
+    const TARGET: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 7));
+    const OTHER: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 8));
+
+    /// The engine's state without sockets or threads: the test plays the
+    /// receive thread by calling `dispatch`.
+    fn engine() -> (Inner, tokio::sync::mpsc::Receiver<Out>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        let inner = Inner {
+            secret: std::collections::hash_map::RandomState::new(),
+            waiters: Mutex::new(HashMap::new()),
+            proto_waiters: AtomicU64::new(0),
+            out: tx,
+            config: RawConfig::default(),
+            base_port: 40_000,
+            next_id: AtomicU64::new(1),
+            routes: Routes {
+                routes: Vec::new(),
+                ifaces: Vec::new(),
+                cache: Mutex::new(HashMap::new()),
+            },
+            stop: AtomicBool::new(false),
+            macs: Mutex::new(HashMap::new()),
+            sent: AtomicU64::new(0),
+            sent_bytes: AtomicU64::new(0),
+            captured: AtomicU64::new(0),
+            captured_bytes: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+        };
+        (inner, rx)
+    }
+
+    fn meta(len: usize) -> Meta {
+        Meta {
+            len,
+            ifindex: 2,
+            protocol: ethertype::IPV4,
+            pkttype: nmaps_netio::capture::pkttype::HOST,
+            src_mac: Some([2, 0, 0, 0, 0, 7]),
+        }
+    }
+
+    /// A TCP segment from `src:80` to our port 40000 with seq = ack = `n`.
+    fn tcp_reply(src: IpAddr, flags: TcpFlags, n: u32) -> Vec<u8> {
+        let ids = Ids {
+            local: 80,
+            cookie: n,
+            ip_id: 1,
+        };
+        let opts = PacketOpts {
+            ttl: 64,
+            ..PacketOpts::default()
+        };
+        probe::build(
+            Probe::Tcp {
+                flags,
+                port: 40_000,
+            },
+            src,
+            US,
+            ids,
+            &opts,
+            &[],
+        )
+        .unwrap()
+    }
+
+    fn waiting_syn(inner: &Inner) -> (oneshot::Receiver<Answer>, u32) {
+        let key = Key {
+            target: TARGET,
+            proto: 6,
+            port: 80,
+            local: 40_000,
+        };
+        let cookie = inner.cookie(&key);
+        (inner.register(key, cookie).0, cookie)
+    }
+
+    #[test]
+    fn only_replies_with_the_cookie_from_the_target_are_accepted() {
+        let (inner, _out) = engine();
+        let (mut rx, c) = waiting_syn(&inner);
+        let syn_ack = TcpFlags(0x12);
+        // Wrong acknowledgement number, or the right one from another host:
+        // both ignored, the probe still waits.
+        for bad in [
+            tcp_reply(TARGET, syn_ack, c.wrapping_add(9)),
+            tcp_reply(TARGET, syn_ack, c.wrapping_sub(1)),
+            tcp_reply(OTHER, syn_ack, c.wrapping_add(1)),
+        ] {
+            dispatch(&inner, &bad, &meta(bad.len()));
+            assert!(rx.try_recv().is_err());
+        }
+        let good = tcp_reply(TARGET, syn_ack, c.wrapping_add(1));
+        dispatch(&inner, &good, &meta(good.len()));
+        let a = rx.try_recv().expect("delivered");
+        let verdict = crate::probe::Technique::SYN.classify(a.resp).unwrap();
+        assert_eq!(
+            (verdict.state, verdict.reason),
+            (PortState::Open, Reason::SynAck)
+        );
+        assert_eq!(a.ttl, 64);
+        // A duplicate finds no waiter.
+        dispatch(&inner, &good, &meta(good.len()));
+        assert_eq!(inner.received.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn an_icmp_error_must_quote_our_probe() {
+        let (inner, _out) = engine();
+        let (mut rx, c) = waiting_syn(&inner);
+        let probe = |seq: u32| {
+            let ids = Ids {
+                local: 40_000,
+                cookie: seq,
+                ip_id: 1,
+            };
+            let opts = PacketOpts {
+                ttl: 50,
+                ..PacketOpts::default()
+            };
+            probe::build(
+                Probe::Tcp {
+                    flags: TcpFlags::SYN,
+                    port: 80,
+                },
+                US,
+                TARGET,
+                ids,
+                &opts,
+                &[],
+            )
+            .unwrap()
+        };
+        let unreachable = |quoted: &[u8]| {
+            let icmp = nmaps_wire::Icmpv4Repr::DstUnreachable {
+                code: nmaps_wire::icmpv4::DstUnreachable::CommProhibited,
+                rest: 0,
+                quoted,
+            };
+            let mut body = vec![0u8; icmp.buffer_len()];
+            icmp.emit(&mut nmaps_wire::Icmpv4Packet::new_unchecked(&mut body[..]));
+            let IpAddr::V4(t) = TARGET else {
+                unreachable!()
+            };
+            let IpAddr::V4(u) = US else { unreachable!() };
+            let ip = nmaps_wire::Ipv4Repr {
+                protocol: IpProtocol::Icmp,
+                payload_len: body.len(),
+                ttl: 63,
+                ..nmaps_wire::Ipv4Repr::new(t, u)
+            };
+            let mut pkt = vec![0u8; ip.buffer_len() + body.len()];
+            ip.emit(&mut nmaps_wire::Ipv4Packet::new_unchecked(&mut pkt[..]));
+            pkt[ip.buffer_len()..].copy_from_slice(&body);
+            pkt
+        };
+        let forged = unreachable(&probe(c ^ 0xdead)[..28]);
+        dispatch(&inner, &forged, &meta(forged.len()));
+        assert!(rx.try_recv().is_err());
+        let real = unreachable(&probe(c)[..28]);
+        dispatch(&inner, &real, &meta(real.len()));
+        let a = rx.try_recv().expect("delivered");
+        let v = crate::probe::Technique::SYN.classify(a.resp).unwrap();
+        assert_eq!(
+            (v.state, v.reason),
+            (PortState::Filtered, Reason::AdminProhibited)
+        );
+    }
+
+    #[test]
+    fn hostile_packets_never_panic_nor_deliver() {
+        use proptest::prelude::*;
+        let (inner, _out) = engine();
+        let (mut rx, _c) = waiting_syn(&inner);
+        proptest!(ProptestConfig::with_cases(4000), |(mut bytes in proptest::collection::vec(any::<u8>(), 0..200), arp in any::<bool>())| {
+            // Make most inputs look like IPv4 from the target, so the
+            // parsers past the IP header get exercised.
+            if bytes.len() > 20 {
+                bytes[0] = 0x45;
+                bytes[12..16].copy_from_slice(&[192, 0, 2, 7]);
+            }
+            let mut m = meta(bytes.len() + 7);
+            if arp {
+                m.protocol = ethertype::ARP;
+            }
+            dispatch(&inner, &bytes, &m);
+        });
+        assert!(rx.try_recv().is_err());
+    }
 
     #[test]
     fn prefixes() {
