@@ -95,6 +95,8 @@ pub struct Options {
     pub seed: Option<u64>,
     pub help: bool,
     pub version: bool,
+    /// `--iflist`: print the interface and route tables, then exit.
+    pub iflist: bool,
 }
 
 /// The TCP scan techniques; Nmap allows one per run.
@@ -383,6 +385,7 @@ pub fn parse(args: &[String]) -> Result<Options, UsageError> {
             Id::Unprivileged => o.privileged = Some(false),
             Id::Seed => o.seed = Some(number(id, &v)?),
             Id::Version => o.version = true,
+            Id::IfList => o.iflist = true,
             Id::Help => o.help = true,
             // Accepted for compatibility; nothing to do.
             Id::LogErrors

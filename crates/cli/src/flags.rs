@@ -217,7 +217,7 @@ flags! {
     Reason: [Long("reason")], None, Output, true, "--reason", "Show why a port is in its state";
     Open: [Long("open")], None, Output, true, "--open", "Show only open (or possibly open) ports";
     PacketTrace: [Long("packet-trace")], None, Output, false, "--packet-trace", "Show every packet sent and received";
-    IfList: [Long("iflist")], None, Output, false, "--iflist", "Print interfaces and routes";
+    IfList: [Long("iflist")], None, Output, true, "--iflist", "Print interfaces and routes";
     AppendOutput: [Long("append-output")], None, Output, true, "--append-output", "Append to output files instead of replacing them";
     Resume: [Long("resume")], Required, Output, false, "--resume <filename>", "Resume an aborted scan";
     NonInteractive: [Long("noninteractive")], None, Output, true, "--noninteractive", "No keyboard interaction";

@@ -6,6 +6,7 @@
 
 mod args;
 mod flags;
+mod iflist;
 mod keys;
 mod plan;
 mod status;
@@ -50,6 +51,10 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    // As nmap: the banner and both tables, nothing scanned, targets ignored.
+    if opts.iflist {
+        return print_iflist(argv, &opts);
+    }
     let plan = match plan::resolve(&opts) {
         Ok(p) => p,
         Err(plan::PlanError::Usage(e)) => {
@@ -78,6 +83,39 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(scan(argv, opts, plan))
+}
+
+/// `--iflist`: the usual `Starting …` banner, then the interface and route tables.
+fn print_iflist(argv: Vec<String>, opts: &Options) -> ExitCode {
+    let run = RunInfo {
+        args: argv,
+        start: SystemTime::now(),
+        scan_info: Vec::new(),
+        verbose: opts.verbose,
+        debugging: opts.debug,
+        reason: opts.reason,
+        open_only: opts.open,
+        list_scan: false,
+        ping_only: false,
+        stylesheet: None,
+    };
+    let wopts = WriterOptions {
+        interactive: true,
+        ..WriterOptions::default()
+    };
+    let banner = nmaps_output::writer(Format::Normal, Box::new(io::stdout()), &wopts).begin(&run);
+    let tables = banner.and_then(|()| {
+        let mut out = io::stdout().lock();
+        out.write_all(iflist::text().as_bytes())?;
+        out.flush()
+    });
+    match tables {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("nmaps: writing output failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 /// Standard output shared by the interactive writer and the status lines.

@@ -4,6 +4,7 @@
 
 #![allow(unreachable_pub)] // test support modules, not API
 mod dnsd;
+mod iflist;
 mod netns;
 mod xml;
 
