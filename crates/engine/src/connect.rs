@@ -36,11 +36,14 @@ pub enum ConnectOutcome {
     SelfConnect,
     /// Out of local resources (file descriptors, ports): try again later.
     Resource,
-    /// A raw probe's reply settled the port (state, reason, reply TTL).
+    /// A raw probe's reply settled the port (state, reason, reply TTL, and
+    /// the address of the host that answered when it is not the target —
+    /// a router's ICMP error).
     Decided {
         state: PortState,
         reason: Reason,
         ttl: u8,
+        from: Option<IpAddr>,
     },
 }
 
@@ -307,12 +310,23 @@ impl Shared {
     }
 }
 
+/// What one port came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PortResult {
+    pub port: u16,
+    pub state: PortState,
+    pub reason: Reason,
+    /// TTL of the reply (0: none, or a connect scan).
+    pub ttl: u8,
+    /// Who answered, when not the target (Nmap's `reason_ip`).
+    pub from: Option<IpAddr>,
+}
+
 /// Result of scanning one host's ports.
 #[derive(Debug, Clone)]
 pub struct HostScan {
-    /// (port, state, reason, reply TTL), in ascending port order; only
-    /// when completed.
-    pub ports: Vec<(u16, PortState, Reason, u8)>,
+    /// Every port's result, in ascending port order; only when completed.
+    pub ports: Vec<PortResult>,
     pub rtt: RttEstimator,
     pub timed_out: bool,
     pub cancelled: bool,
@@ -492,7 +506,7 @@ pub async fn scan_host<C: Connector>(
     let mut rtt = RttEstimator::new(timing);
     let mut window = Window::new(timing);
     let mut delay = Pacer::new(timing.scan_delay);
-    let mut results: Vec<Option<(PortState, Reason, u8)>> = vec![None; ports.len()];
+    let mut results: Vec<Option<(PortState, Reason, u8, Option<IpAddr>)>> = vec![None; ports.len()];
     // (index, tries already made, self-connects seen)
     let mut queue: VecDeque<(usize, u32, u32)> = (0..ports.len()).map(|i| (i, 0, 0)).collect();
     let mut in_flight: JoinSet<Done> = JoinSet::new();
@@ -592,7 +606,7 @@ pub async fn scan_host<C: Connector>(
                 if tries + 1 < allowed {
                     queue.push_back((idx, tries + 1, 0));
                 } else {
-                    results[idx] = Some((silence, Reason::NoResponse, 0));
+                    results[idx] = Some((silence, Reason::NoResponse, 0, None));
                     shared.progress.port_done();
                 }
             }
@@ -646,10 +660,15 @@ pub async fn scan_host<C: Connector>(
                     window.on_response();
                 }
                 let result = match done.outcome {
-                    ConnectOutcome::Open => (PortState::Open, Reason::SynAck, 0),
-                    ConnectOutcome::Refused => (PortState::Closed, Reason::ConnRefused, 0),
-                    ConnectOutcome::Unreachable(r) => (PortState::Filtered, r, 0),
-                    ConnectOutcome::Decided { state, reason, ttl } => (state, reason, ttl),
+                    ConnectOutcome::Open => (PortState::Open, Reason::SynAck, 0, None),
+                    ConnectOutcome::Refused => (PortState::Closed, Reason::ConnRefused, 0, None),
+                    ConnectOutcome::Unreachable(r) => (PortState::Filtered, r, 0, None),
+                    ConnectOutcome::Decided {
+                        state,
+                        reason,
+                        ttl,
+                        from,
+                    } => (state, reason, ttl, from),
                     _ => unreachable!("matched above"),
                 };
                 seen_icmp |= result.1.is_icmp();
@@ -674,7 +693,7 @@ pub async fn scan_host<C: Connector>(
                 if done.self_connects < 4 {
                     queue.push_front((done.idx, done.tries, done.self_connects + 1));
                 } else {
-                    results[done.idx] = Some((PortState::Closed, Reason::ConnRefused, 0));
+                    results[done.idx] = Some((PortState::Closed, Reason::ConnRefused, 0, None));
                     shared.progress.port_done();
                 }
             }
@@ -688,22 +707,28 @@ pub async fn scan_host<C: Connector>(
                     queue.push_front((done.idx, done.tries, done.self_connects));
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 } else {
-                    results[done.idx] = Some((silence, Reason::NoResponse, 0));
+                    results[done.idx] = Some((silence, Reason::NoResponse, 0, None));
                     shared.progress.port_done();
                 }
             }
         }
     }
 
-    let mut ports_out: Vec<(u16, PortState, Reason, u8)> = ports
+    let mut ports_out: Vec<PortResult> = ports
         .iter()
         .zip(results)
-        .map(|(&p, r)| {
-            let (s, reason, ttl) = r.unwrap_or((silence, Reason::NoResponse, 0));
-            (p, s, reason, ttl)
+        .map(|(&port, r)| {
+            let (state, reason, ttl, from) = r.unwrap_or((silence, Reason::NoResponse, 0, None));
+            PortResult {
+                port,
+                state,
+                reason,
+                ttl,
+                from,
+            }
         })
         .collect();
-    ports_out.sort_by_key(|p| p.0);
+    ports_out.sort_by_key(|p| p.port);
     HostScan {
         ports: ports_out,
         rtt,
@@ -828,8 +853,8 @@ mod tests {
     }
 
     fn state_of(scan: &HostScan, port: u16) -> (PortState, Reason) {
-        let p = scan.ports.iter().find(|p| p.0 == port).unwrap();
-        (p.1, p.2)
+        let p = scan.ports.iter().find(|p| p.port == port).unwrap();
+        (p.state, p.reason)
     }
 
     const ADDR: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1));
@@ -936,7 +961,7 @@ mod tests {
         assert_eq!(
             scan.ports
                 .iter()
-                .filter(|p| p.1 == PortState::Filtered)
+                .filter(|p| p.state == PortState::Filtered)
                 .count(),
             195
         );
@@ -981,7 +1006,7 @@ mod tests {
         )
         .await;
         drop(tx);
-        assert!(scan.ports.iter().all(|p| p.1 == PortState::Closed));
+        assert!(scan.ports.iter().all(|p| p.state == PortState::Closed));
         assert!(net.max_in_flight.load(Ordering::SeqCst) <= 3);
     }
 

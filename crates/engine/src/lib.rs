@@ -661,7 +661,7 @@ async fn scan_phase<C: Connector>(
         };
         h.end = Some(end);
         h.timed_out |= scan.timed_out;
-        for &(port, state, _, _) in &scan.ports {
+        for &connect::PortResult { port, state, .. } in &scan.ports {
             if state == nmaps_model::PortState::Open {
                 sink.event(Event::OpenPort {
                     addr: h.addr,
@@ -671,18 +671,15 @@ async fn scan_phase<C: Connector>(
             }
         }
         if !h.timed_out {
-            h.ports.extend(
-                scan.ports
-                    .into_iter()
-                    .map(|(number, state, reason, ttl)| Port {
-                        protocol,
-                        number,
-                        state,
-                        reason,
-                        reason_ttl: ttl,
-                        service: None,
-                    }),
-            );
+            h.ports.extend(scan.ports.into_iter().map(|r| Port {
+                protocol,
+                number: r.port,
+                state: r.state,
+                reason: r.reason,
+                reason_ttl: r.ttl,
+                reason_ip: r.from,
+                service: None,
+            }));
         } else {
             h.ports.clear();
         }

@@ -76,6 +76,8 @@ pub struct Answer {
     pub ttl: u8,
     /// Link-layer source, when it came over Ethernet.
     pub mac: Option<[u8; 6]>,
+    /// The IP address the reply came from.
+    pub from: IpAddr,
 }
 
 /// A probe on its way; see [`RawIo::wait`].
@@ -630,6 +632,7 @@ fn dispatch(inner: &Inner, bytes: &[u8], meta: &Meta) {
             resp: Response::ArpReply,
             ttl: 0,
             mac: Some(arp.source_hardware_addr.0),
+            from: IpAddr::V4(arp.source_protocol_addr),
         };
         inner.deliver(key, answer, |_| true);
         return;
@@ -642,7 +645,12 @@ fn dispatch(inner: &Inner, bytes: &[u8], meta: &Meta) {
     }
     let src = reply.ip.src;
     let ttl = reply.ip.ttl;
-    let answer = |resp| Answer { resp, ttl, mac };
+    let answer = |resp| Answer {
+        resp,
+        ttl,
+        mac,
+        from: src,
+    };
     match reply.body {
         Body::Tcp(seg) => {
             let key = Key {
@@ -738,6 +746,7 @@ fn dispatch(inner: &Inner, bytes: &[u8], meta: &Meta) {
                 resp: Response::NeighborAdvert,
                 ttl,
                 mac: link_addr.map(|a| a.0).or(mac),
+                from: src,
             };
             inner.deliver(key, a, |_| true);
         }
@@ -831,6 +840,7 @@ fn dispatch_proto(inner: &Inner, reply: &nmaps_wire::Reply<'_>, mac: Option<[u8;
         resp: Response::Protocol { icmp },
         ttl,
         mac,
+        from: src,
     };
     inner.deliver(key, a, |c| !(own && ident == Some(u32::from(ip_id(c)))));
 }
@@ -1189,6 +1199,7 @@ impl crate::connect::Connector for RawScanner {
                     state: t.silence(),
                     reason: nmaps_model::Reason::NoResponse,
                     ttl: 0,
+                    from: None,
                 },
                 Ok(None) => ConnectOutcome::Timeout,
                 Ok(Some(a)) => match t.classify(a.resp) {
@@ -1196,6 +1207,7 @@ impl crate::connect::Connector for RawScanner {
                         state: v.state,
                         reason: v.reason,
                         ttl: a.ttl,
+                        from: (a.from != addr.ip()).then_some(a.from),
                     },
                     // A reply that says nothing about the port (Nmap
                     // ignores it): as good as none.

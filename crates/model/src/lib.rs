@@ -219,6 +219,9 @@ pub struct Port {
     pub state: PortState,
     pub reason: Reason,
     pub reason_ttl: u8,
+    /// The host that answered, when not the target (an ICMP error from a
+    /// router): Nmap's `reason_ip`, "… from ADDR" in the REASON column.
+    pub reason_ip: Option<IpAddr>,
     pub service: Option<Service>,
 }
 

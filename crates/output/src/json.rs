@@ -229,14 +229,16 @@ fn ports(run: &RunInfo, host: &Host) -> String {
         let mut o = Obj::new()
             .str("protocol", p.protocol.as_str())
             .num("portid", p.number)
-            .raw(
-                "state",
-                &Obj::new()
+            .raw("state", &{
+                let mut st = Obj::new()
                     .str("state", p.state.as_str())
                     .str("reason", p.reason.as_str())
-                    .num("reason_ttl", p.reason_ttl)
-                    .done(),
-            );
+                    .num("reason_ttl", p.reason_ttl);
+                if let Some(ip) = p.reason_ip {
+                    st = st.str("reason_ip", &ip.to_string());
+                }
+                st.done()
+            });
         if let Some(svc) = &p.service {
             o = o.raw(
                 "service",

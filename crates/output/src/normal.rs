@@ -280,6 +280,9 @@ fn table(s: &mut String, run: &RunInfo, folded: &Folded<'_>) {
         let mut row = vec![port, p.state.as_str().to_string(), service];
         if reason {
             let mut r = p.reason.as_str().to_string();
+            if let Some(ip) = p.reason_ip {
+                let _ = write!(r, " from {ip}");
+            }
             if p.reason_ttl != 0 {
                 let _ = write!(r, " ttl {}", p.reason_ttl);
             }

@@ -182,12 +182,15 @@ fn ports(s: &mut String, run: &RunInfo, host: &Host) {
     for p in &folded.shown {
         let _ = write!(
             s,
-            "<port protocol=\"{}\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"{}\"/>",
+            "<port protocol=\"{}\" portid=\"{}\"><state state=\"{}\" reason=\"{}\" reason_ttl=\"{}\"{}/>",
             p.protocol.as_str(),
             p.number,
             p.state.as_str(),
             p.reason.as_str(),
-            p.reason_ttl
+            p.reason_ttl,
+            p.reason_ip
+                .map(|ip| format!(" reason_ip=\"{ip}\""))
+                .unwrap_or_default()
         );
         if let Some(svc) = &p.service {
             let method = match svc.method {

@@ -523,3 +523,36 @@ fn very_verbose_shows_scan_times() {
     assert!(line.ends_with(" for 7s"), "{line}");
     assert!(out.contains("Host is up, received syn-ack (0.0015s latency).\nOther addresses"));
 }
+
+/// An ICMP error from a router rather than the target: Nmap writes
+/// `reason_ip` in XML and "… from ADDR ttl N" in the REASON column.
+#[test]
+fn reason_ip_of_a_routers_answer() {
+    let mut r = run("nmap -sS --reason -p 80 198.18.1.200", 1795926060, &[80]);
+    r.reason = true;
+    let mut h = host("198.18.1.200", HostState::Up, Reason::UserSet);
+    let mut p = port(80, PortState::Filtered, Reason::HostUnreach, Some("http"));
+    p.reason_ttl = 64;
+    p.reason_ip = Some("198.18.0.254".parse().unwrap());
+    h.ports.push(p);
+    let st = stats(1795926061, 1000, 1, 1);
+    let normal = render(
+        Format::Normal,
+        &interactive(),
+        &r,
+        std::slice::from_ref(&h),
+        &st,
+    );
+    assert!(
+        normal.contains("80/tcp filtered http    host-unreach from 198.18.0.254 ttl 64"),
+        "{normal}"
+    );
+    let xml = render(Format::Xml, &WriterOptions::default(), &r, &[h], &st);
+    assert!(
+        xml.contains(r#"<state state="filtered" reason="host-unreach" reason_ttl="64" reason_ip="198.18.0.254"/>"#),
+        "{xml}"
+    );
+    if let Some(v) = xmllint(&xml, "reason_ip") {
+        v.unwrap();
+    }
+}

@@ -111,6 +111,7 @@ pub fn port(number: u16, state: PortState, reason: Reason, service: Option<&str>
         state,
         reason,
         reason_ttl: 0,
+        reason_ip: None,
         service: service.map(|name| Service {
             name: name.to_string(),
             method: ServiceMethod::Table,
