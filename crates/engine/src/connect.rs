@@ -310,6 +310,9 @@ impl Shared {
     }
 }
 
+/// A settled port: state, reason, reply TTL, answering host if not the target.
+type Settled = (PortState, Reason, u8, Option<IpAddr>);
+
 /// What one port came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PortResult {
@@ -506,7 +509,7 @@ pub async fn scan_host<C: Connector>(
     let mut rtt = RttEstimator::new(timing);
     let mut window = Window::new(timing);
     let mut delay = Pacer::new(timing.scan_delay);
-    let mut results: Vec<Option<(PortState, Reason, u8, Option<IpAddr>)>> = vec![None; ports.len()];
+    let mut results: Vec<Option<Settled>> = vec![None; ports.len()];
     // (index, tries already made, self-connects seen)
     let mut queue: VecDeque<(usize, u32, u32)> = (0..ports.len()).map(|i| (i, 0, 0)).collect();
     let mut in_flight: JoinSet<Done> = JoinSet::new();
