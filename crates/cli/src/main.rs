@@ -22,7 +22,7 @@ use nmaps_targets::Services;
 use std::io::{self, Write};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Exit status for a bad command line, as the project promises.
 const EXIT_USAGE: u8 = 2;
@@ -132,13 +132,64 @@ impl Write for SharedStdout {
     }
 }
 
+/// Output that writers flush after every host: the flush reaches the file
+/// or pipe at most every 100 ms (and always when dropped), so a scan of
+/// 65 536 hosts does not cost 65 536 write calls per output. On a terminal
+/// every flush goes through, so what is finished shows at once.
+struct PacedFlush<W: Write> {
+    inner: io::BufWriter<W>,
+    last: Option<Instant>,
+    every_time: bool,
+}
+
+impl<W: Write> PacedFlush<W> {
+    fn new(inner: W, every_time: bool) -> Self {
+        Self {
+            inner: io::BufWriter::with_capacity(64 * 1024, inner),
+            last: None,
+            every_time,
+        }
+    }
+}
+
+impl<W: Write> Write for PacedFlush<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        let now = Instant::now();
+        if self.every_time
+            || self
+                .last
+                .is_none_or(|t| now.duration_since(t) >= Duration::from_millis(100))
+        {
+            self.last = Some(now);
+            self.inner.flush()
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl<W: Write> Drop for PacedFlush<W> {
+    fn drop(&mut self) {
+        let _ = self.inner.flush();
+    }
+}
+
+/// Standard output for a writer: paced unless it is a terminal.
+fn stdout_output(stdout: &SharedStdout) -> Box<dyn Write + Send> {
+    use std::io::IsTerminal;
+    Box::new(PacedFlush::new(stdout.clone(), io::stdout().is_terminal()))
+}
+
 fn open_output(
     name: &str,
     append: bool,
     stdout: &SharedStdout,
 ) -> io::Result<Box<dyn Write + Send>> {
     if name == "-" {
-        return Ok(Box::new(stdout.clone()));
+        return Ok(stdout_output(stdout));
     }
     let file = std::fs::OpenOptions::new()
         .write(true)
@@ -147,7 +198,7 @@ fn open_output(
         .truncate(!append)
         .open(name)
         .map_err(|e| io::Error::new(e.kind(), format!("cannot open output file {name}: {e}")))?;
-    Ok(Box::new(io::BufWriter::new(file)))
+    Ok(Box::new(PacedFlush::new(file, false)))
 }
 
 /// Whether the plan sends anything through the raw engine.
@@ -216,7 +267,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
         };
         writers.push(nmaps_output::writer(
             Format::Normal,
-            Box::new(stdout.clone()),
+            stdout_output(&stdout),
             &w,
         ));
     }

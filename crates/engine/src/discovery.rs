@@ -365,9 +365,23 @@ async fn paced(shared: &Shared) {
 }
 
 /// Whether `addr` belongs to this machine (Nmap then says `localhost-response`).
+///
+/// Loopback, or an address of an interface (read once per run: this is
+/// asked for every target, and a socket per target would cost more than
+/// scanning it).
 pub fn is_local_address(addr: IpAddr) -> bool {
+    static LOCAL: std::sync::OnceLock<std::collections::HashSet<IpAddr>> =
+        std::sync::OnceLock::new();
     if addr.is_loopback() {
         return true;
     }
-    std::net::UdpSocket::bind(SocketAddr::new(addr, 0)).is_ok()
+    LOCAL
+        .get_or_init(|| {
+            nmaps_netio::iface::interfaces()
+                .unwrap_or_default()
+                .iter()
+                .flat_map(|i| i.addrs.iter().map(|a| a.addr))
+                .collect()
+        })
+        .contains(&addr)
 }
