@@ -174,6 +174,12 @@ impl RawIo {
         let v6 = nmaps_netio::raw::RawIpSender::new_v6().ok();
         for s in [Some(&v4), v6.as_ref()].into_iter().flatten() {
             let _ = s.socket().set_send_buffer_size(4 << 20);
+            // -e: probes leave through this interface whatever the routes say.
+            if let Some(name) = &config.interface {
+                s.socket().bind_device(Some(name.as_bytes())).map_err(|e| {
+                    io::Error::new(e.kind(), format!("interface {name:?} (-e): {e}"))
+                })?;
+            }
         }
         let (tx, mut rx) = tokio::sync::mpsc::channel(65_536);
         let secret = std::collections::hash_map::RandomState::new();

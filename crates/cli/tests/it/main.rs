@@ -205,6 +205,7 @@ fn conformance_raw_scans_on_loopback() {
         &["--ttl", "9"],
         &["--data-length", "20"],
         &["-S", "127.0.0.1"],
+        &["-e", "lo"],
     ] {
         let mut a = vec!["-sS", "-n", "-p", "22,23", "-oX", "-"];
         a.extend_from_slice(extra);
@@ -219,6 +220,12 @@ fn conformance_raw_scans_on_loopback() {
             "{extra:?}"
         );
     }
+    // An interface that does not exist: one line naming it, nothing sent.
+    let out = ns.nmaps(&["-sS", "-n", "-e", "nosuch0", "-p", "22", "127.0.0.1"]);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("nosuch0"), "{err}");
     // With a bad checksum the stack drops the probes: nothing answers.
     let doc = xml_of(&ns.nmaps(&[
         "-sS",
