@@ -35,7 +35,7 @@ pub fn event_text(event: &Event) -> String {
             hosts,
             ports,
         } => {
-            let total = if *task == "Ping Scan" {
+            let total = if task.ends_with("Ping Scan") {
                 format!("{hosts} total hosts")
             } else {
                 format!("{ports} total ports")

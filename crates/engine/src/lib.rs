@@ -407,6 +407,81 @@ async fn ping_one<C: Connector>(
     }
 }
 
+/// A discovery phase over some hosts of a group.
+struct PingBatch<'a> {
+    indices: &'a [usize],
+    task: &'static str,
+    ports: usize,
+}
+
+/// Pings the batch's hosts side by side, recording each one's status.
+/// Returns `true` if interrupted.
+#[allow(clippy::too_many_arguments)] // the group's state, borrowed piecewise
+async fn ping_batch<C: Connector>(
+    plan: &Arc<Plan>,
+    engines: &Engines<C>,
+    shared: &Shared,
+    batch: PingBatch<'_>,
+    hosts: &mut [Host],
+    ping_rtt: &mut [Option<Duration>],
+    sink: &mut dyn Sink,
+    cancel: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    let begin = tokio::time::Instant::now();
+    sink.event(Event::TaskBegin {
+        task: batch.task,
+        hosts: batch
+            .indices
+            .iter()
+            .map(|&i| (hosts[i].addr, None))
+            .collect(),
+        ports: batch.ports,
+    });
+    let mut set = JoinSet::new();
+    // --max-parallelism (and -T0..-T2) bound how many hosts are pinged at once.
+    let limit = Arc::new(tokio::sync::Semaphore::new(
+        plan.timing
+            .max_parallelism
+            .map_or(tokio::sync::Semaphore::MAX_PERMITS, |n| n as usize),
+    ));
+    for &i in batch.indices {
+        let (addr, plan, engines, shared2, limit) = (
+            hosts[i].addr,
+            plan.clone(),
+            engines.clone(),
+            shared.clone(),
+            limit.clone(),
+        );
+        set.spawn(async move {
+            let _turn = limit.acquire_owned().await;
+            (i, ping_one(addr, &plan, &engines, &shared2).await)
+        });
+    }
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = connect::cancelled(cancel) => { set.abort_all(); return true; }
+            n = set.join_next() => n,
+        };
+        let Some(res) = next else { break };
+        let Ok((i, r)) = res else { continue };
+        hosts[i].status = HostStatus {
+            state: if r.up { HostState::Up } else { HostState::Down },
+            reason: r.reason,
+            reason_ttl: r.ttl,
+        };
+        hosts[i].mac = r.mac.map(|addr| nmaps_model::Mac { addr, vendor: None });
+        ping_rtt[i] = r.rtt;
+    }
+    sink.event(Event::TaskEnd {
+        task: batch.task,
+        elapsed: begin.elapsed(),
+        hosts: batch.indices.len(),
+        ports: 0,
+    });
+    false
+}
+
 /// One host group through every phase. Returns `true` if interrupted.
 async fn run_group<C: Connector>(
     plan: &Arc<Plan>,
@@ -433,62 +508,58 @@ async fn run_group<C: Connector>(
             h.status = status(HostState::Up, Reason::UserSet);
         }
     } else {
-        let begin = tokio::time::Instant::now();
-        let task = match (&plan.discovery, &engines.raw) {
-            (Discovery::Raw(p), Some(_)) if p.probes.is_empty() => "ARP Ping Scan",
-            _ => "Ping Scan",
+        // Hosts on an attached Ethernet link get ARP/ND, the others the IP
+        // probes: two phases, as Nmap's "ARP Ping Scan" and "Ping Scan".
+        let arp = matches!(
+            plan.discovery,
+            Discovery::Raw(discovery::RawPing { arp: true, .. }) | Discovery::Skip { arp: true }
+        );
+        let on_link = |addr: IpAddr| {
+            arp && !discovery::is_local_address(addr)
+                && engines
+                    .raw
+                    .as_ref()
+                    .is_some_and(|io| io.link_for(addr).is_some())
         };
-        sink.event(Event::TaskBegin {
-            task,
-            hosts: hosts.iter().map(|h| (h.addr, None)).collect(),
-            ports: match &plan.discovery {
-                Discovery::ConnectPing(p) => p.len(),
-                Discovery::Raw(p) => p.probes.len(),
-                Discovery::Skip { .. } => 0,
-            },
-        });
-        let mut set = JoinSet::new();
-        // --max-parallelism (and -T0..-T2) bound how many hosts are pinged at once.
-        let limit = Arc::new(tokio::sync::Semaphore::new(
-            plan.timing
-                .max_parallelism
-                .map_or(tokio::sync::Semaphore::MAX_PERMITS, |n| n as usize),
-        ));
-        for (i, h) in hosts.iter().enumerate() {
-            let (addr, plan, engines, shared2, limit) = (
-                h.addr,
-                plan.clone(),
-                engines.clone(),
-                shared.clone(),
-                limit.clone(),
-            );
-            set.spawn(async move {
-                let _turn = limit.acquire_owned().await;
-                (i, ping_one(addr, &plan, &engines, &shared2).await)
-            });
-        }
-        loop {
-            let next = tokio::select! {
-                biased;
-                _ = connect::cancelled(&mut cancel) => { set.abort_all(); return true; }
-                n = set.join_next() => n,
+        let (link, other): (Vec<usize>, Vec<usize>) =
+            (0..hosts.len()).partition(|&i| on_link(hosts[i].addr));
+        let probes = match &plan.discovery {
+            Discovery::ConnectPing(p) => p.len(),
+            Discovery::Raw(p) if p.probes.is_empty() => 4,
+            Discovery::Raw(p) => p.probes.len(),
+            Discovery::Skip { .. } => 0,
+        };
+        for (indices, task, ports) in [(link, "ARP Ping Scan", 1), (other, "Ping Scan", probes)] {
+            if indices.is_empty() {
+                continue;
+            }
+            if matches!(plan.discovery, Discovery::Skip { .. }) && task == "Ping Scan" {
+                // -Pn: off the link every target is simply up.
+                for &i in &indices {
+                    hosts[i].status = status(HostState::Up, Reason::UserSet);
+                }
+                continue;
+            }
+            let batch = PingBatch {
+                indices: &indices,
+                task,
+                ports,
             };
-            let Some(res) = next else { break };
-            let Ok((i, r)) = res else { continue };
-            hosts[i].status = HostStatus {
-                state: if r.up { HostState::Up } else { HostState::Down },
-                reason: r.reason,
-                reason_ttl: r.ttl,
-            };
-            hosts[i].mac = r.mac.map(|addr| nmaps_model::Mac { addr, vendor: None });
-            ping_rtt[i] = r.rtt;
+            if ping_batch(
+                plan,
+                engines,
+                shared,
+                batch,
+                &mut hosts,
+                &mut ping_rtt,
+                sink,
+                &mut cancel,
+            )
+            .await
+            {
+                return true;
+            }
         }
-        sink.event(Event::TaskEnd {
-            task,
-            elapsed: begin.elapsed(),
-            hosts: hosts.len(),
-            ports: 0,
-        });
     }
 
     // Phase 2: reverse DNS.
