@@ -104,11 +104,34 @@ fn print_iflist(argv: Vec<String>, opts: &Options) -> ExitCode {
         ..WriterOptions::default()
     };
     let banner = nmaps_output::writer(Format::Normal, Box::new(io::stdout()), &wopts).begin(&run);
+    let text = iflist::text();
     let tables = banner.and_then(|()| {
         let mut out = io::stdout().lock();
-        out.write_all(iflist::text().as_bytes())?;
+        out.write_all(text.as_bytes())?;
         out.flush()
     });
+    // Nmap writes the bare tables to -oN files too, and leaves the other
+    // output files empty.
+    let files = tables.and_then(|()| {
+        for (kind, name) in &opts.outputs {
+            if name != "-" {
+                let mut f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .append(opts.append)
+                    .truncate(!opts.append)
+                    .open(name)
+                    .map_err(|e| {
+                        io::Error::new(e.kind(), format!("cannot open output file {name}: {e}"))
+                    })?;
+                if *kind == OutKind::Normal {
+                    f.write_all(text.as_bytes())?;
+                }
+            }
+        }
+        Ok(())
+    });
+    let tables = files;
     match tables {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

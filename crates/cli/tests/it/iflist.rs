@@ -38,4 +38,20 @@ fn iflist_matches_nmap() {
     );
     assert!(ours.contains("02:00:00:00:00:01"), "{ours}");
     assert_eq!(ours, theirs, "nmaps:\n{ours}\nnmap:\n{theirs}");
+
+    // -oN gets the bare tables, -oX/-oG files are left empty, as with nmap.
+    let dir = std::env::temp_dir().join(format!("nmaps-iflist-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (n, x) = (dir.join("o.nmap"), dir.join("o.xml"));
+    let out = ns.nmaps(&[
+        "--iflist",
+        "-oN",
+        n.to_str().unwrap(),
+        "-oX",
+        x.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_to_string(&n).unwrap(), ours);
+    assert_eq!(std::fs::read_to_string(&x).unwrap(), "");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
