@@ -364,25 +364,14 @@ impl RawIo {
         };
         let mut bytes = vec![0u8; 28];
         repr.emit(&mut ArpPacket::new_unchecked(&mut bytes[..]));
-        let key = Key {
-            target: IpAddr::V4(target),
-            proto: KEY_ARP,
-            port: 0,
-            local: 0,
-        };
-        let inner = &self.inner;
-        let rx = inner.register(key, 0);
         let out = Out::Link {
             ifindex: link.ifindex,
             protocol: ethertype::ARP,
             dst: [0xff; 6],
             bytes,
         };
-        if let Err(e) = inner.send(out) {
-            inner.unregister(&key, rx.1);
-            return Err(e);
-        }
-        Ok(inner.wait(key, rx, timeout).await)
+        self.link_probe(IpAddr::V4(target), KEY_ARP, out, timeout)
+            .await
     }
 
     /// IPv6 neighbor solicitation for `target` on `link`.
@@ -426,20 +415,33 @@ impl RawIo {
             &mut nmaps_wire::Icmpv6Packet::new_unchecked(&mut bytes[nmaps_wire::IPV6_HEADER_LEN..]),
             &ips,
         );
-        let key = Key {
-            target: IpAddr::V6(target),
-            proto: KEY_ND,
-            port: 0,
-            local: 0,
-        };
-        let inner = &self.inner;
-        let rx = inner.register(key, 0);
         let out = Out::Link {
             ifindex: link.ifindex,
             protocol: ethertype::IPV6,
             dst: [0x33, 0x33, 0xff, t[13], t[14], t[15]],
             bytes,
         };
+        self.link_probe(IpAddr::V6(target), KEY_ND, out, timeout)
+            .await
+    }
+
+    /// Sends a link-layer frame asking for `target` (ARP, ND) and waits
+    /// for the answer registered under `kind`.
+    async fn link_probe(
+        &self,
+        target: IpAddr,
+        kind: u8,
+        out: Out,
+        timeout: Duration,
+    ) -> Result<Option<Answer>, SendError> {
+        let key = Key {
+            target,
+            proto: kind,
+            port: 0,
+            local: 0,
+        };
+        let inner = &self.inner;
+        let rx = inner.register(key, 0);
         if let Err(e) = inner.send(out) {
             inner.unregister(&key, rx.1);
             return Err(e);

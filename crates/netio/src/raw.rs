@@ -95,26 +95,8 @@ impl RawIpSender {
     /// the first one that failed. Errors only when the first packet that
     /// could not go out by either way is the first of the batch.
     pub fn send_batch(&self, packets: &[(&[u8], Ipv4Addr)]) -> io::Result<usize> {
-        let mut sent = 0;
-        while sent < packets.len() {
-            let chunk = &packets[sent..packets.len().min(sent + sys::MAX_BATCH)];
-            match sys::sendmmsg(&self.socket, chunk) {
-                Ok(0) => break,
-                Ok(n) => sent += n,
-                Err(_) => {
-                    // Fallback: one by one, stopping at the first error.
-                    for &(packet, dst) in &packets[sent..] {
-                        match self.send(packet, dst) {
-                            Ok(_) => sent += 1,
-                            Err(e) if sent == 0 => return Err(e),
-                            Err(_) => return Ok(sent),
-                        }
-                    }
-                    return Ok(sent);
-                }
-            }
-        }
-        Ok(sent)
+        let any: Vec<(&[u8], IpAddr)> = packets.iter().map(|&(p, d)| (p, IpAddr::V4(d))).collect();
+        self.send_batch_ip(&any)
     }
 }
 
@@ -166,7 +148,6 @@ mod sys {
 
     use std::io;
     use std::mem;
-    use std::net::Ipv4Addr;
     use std::os::fd::AsRawFd;
     use std::ptr;
 
@@ -206,63 +187,6 @@ mod sys {
             .collect();
         // SAFETY: every header points into `addrs`, `iovs` and `bufs`,
         // alive and unmoved for the duration of the call.
-        let r = unsafe {
-            libc::sendmmsg(
-                socket.as_raw_fd(),
-                msgs.as_mut_ptr(),
-                msgs.len() as libc::c_uint,
-                0,
-            )
-        };
-        if r < 0 {
-            Err(io::Error::last_os_error())
-        } else {
-            Ok(r as usize)
-        }
-    }
-
-    /// Sends up to `MAX_BATCH` packets; returns how many went out.
-    pub(super) fn sendmmsg(socket: &Socket, packets: &[(&[u8], Ipv4Addr)]) -> io::Result<usize> {
-        let n = packets.len().min(MAX_BATCH);
-        let packets = &packets[..n];
-        let mut addrs: Vec<libc::sockaddr_in> = packets
-            .iter()
-            .map(|&(_, dst)| libc::sockaddr_in {
-                sin_family: libc::AF_INET as libc::sa_family_t,
-                sin_port: 0,
-                sin_addr: libc::in_addr {
-                    s_addr: u32::from_ne_bytes(dst.octets()),
-                },
-                sin_zero: [0; 8],
-            })
-            .collect();
-        let mut iovs: Vec<libc::iovec> = packets
-            .iter()
-            .map(|&(packet, _)| libc::iovec {
-                // The kernel only reads from send buffers.
-                iov_base: packet.as_ptr().cast_mut().cast(),
-                iov_len: packet.len(),
-            })
-            .collect();
-        // Both vectors are complete: the pointers below stay valid until
-        // they are dropped at the end of this function.
-        let mut msgs: Vec<libc::mmsghdr> = addrs
-            .iter_mut()
-            .zip(iovs.iter_mut())
-            .map(|(addr, iov)| {
-                // SAFETY: mmsghdr is plain old data; all-zero is a valid
-                // value (null pointers, zero lengths), then filled in.
-                let mut msg: libc::mmsghdr = unsafe { mem::zeroed() };
-                msg.msg_hdr.msg_name = ptr::from_mut(addr).cast();
-                msg.msg_hdr.msg_namelen = mem::size_of::<libc::sockaddr_in>() as libc::socklen_t;
-                msg.msg_hdr.msg_iov = ptr::from_mut(iov);
-                msg.msg_hdr.msg_iovlen = 1;
-                msg
-            })
-            .collect();
-        // SAFETY: `msgs` holds `msgs.len()` initialised headers whose name
-        // and iovec pointers point into `addrs`, `iovs` and the caller's
-        // packets, all alive and unmoved for the duration of the call.
         let r = unsafe {
             libc::sendmmsg(
                 socket.as_raw_fd(),
