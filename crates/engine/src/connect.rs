@@ -384,18 +384,17 @@ impl Window {
     }
 
     /// A probe was lost. Cut at most once per timeout period, like TCP
-    /// reacting once per window of data. Returns whether it cut.
-    fn on_loss(&mut self, now: Instant, period: Duration) -> bool {
+    /// reacting once per window of data.
+    fn on_loss(&mut self, now: Instant, period: Duration) {
         if self
             .last_cut
             .is_some_and(|t| now.duration_since(t) < period)
         {
-            return false;
+            return;
         }
         self.last_cut = Some(now);
         self.ssthresh = (self.cwnd / 2.0).max(self.min);
         self.cwnd = (self.cwnd / 2.0).max(self.min);
-        true
     }
 }
 
@@ -855,6 +854,16 @@ mod tests {
         (Shared::new(1000, timing, rx), tx)
     }
 
+    /// A connect-rules scan of `ADDR` over the fake network.
+    async fn connect_scan(
+        net: Arc<FakeNet>,
+        ports: &[u16],
+        timing: &Timing,
+        sh: &Shared,
+    ) -> HostScan {
+        scan_host(ADDR, ports, timing, Arc::new(net), sh, ScanRules::CONNECT).await
+    }
+
     fn state_of(scan: &HostScan, port: u16) -> (PortState, Reason) {
         let p = scan.ports.iter().find(|p| p.port == port).unwrap();
         (p.state, p.reason)
@@ -872,15 +881,7 @@ mod tests {
         let timing = Timing::template(3);
         let (sh, _tx) = shared(&timing);
         let ports: Vec<u16> = (1..=100).collect();
-        let scan = scan_host(
-            ADDR,
-            &ports,
-            &timing,
-            Arc::new(net.clone()),
-            &sh,
-            ScanRules::CONNECT,
-        )
-        .await;
+        let scan = connect_scan(net.clone(), &ports, &timing, &sh).await;
         assert_eq!(scan.ports.len(), 100);
         assert_eq!(state_of(&scan, 22), (PortState::Open, Reason::SynAck));
         assert_eq!(
@@ -907,15 +908,7 @@ mod tests {
         ]);
         let mut timing = Timing::template(3);
         let (sh, _tx) = shared(&timing);
-        let scan = scan_host(
-            ADDR,
-            &[10, 11],
-            &timing,
-            Arc::new(net.clone()),
-            &sh,
-            ScanRules::CONNECT,
-        )
-        .await;
+        let scan = connect_scan(net.clone(), &[10, 11], &timing, &sh).await;
         assert_eq!(
             state_of(&scan, 10),
             (PortState::Closed, Reason::ConnRefused)
@@ -925,15 +918,7 @@ mod tests {
 
         let net = FakeNet::new(&[(10, Behaviour::LoseThenRefuse(1))]);
         timing.max_retries = 0;
-        let scan = scan_host(
-            ADDR,
-            &[10],
-            &timing,
-            Arc::new(net.clone()),
-            &sh,
-            ScanRules::CONNECT,
-        )
-        .await;
+        let scan = connect_scan(net.clone(), &[10], &timing, &sh).await;
         assert_eq!(
             state_of(&scan, 10),
             (PortState::Filtered, Reason::NoResponse)
@@ -952,15 +937,7 @@ mod tests {
         let (sh, _tx) = shared(&timing);
         let ports: Vec<u16> = (1..=200).collect();
         let start = Instant::now();
-        let scan = scan_host(
-            ADDR,
-            &ports,
-            &timing,
-            Arc::new(net),
-            &sh,
-            ScanRules::CONNECT,
-        )
-        .await;
+        let scan = connect_scan(net, &ports, &timing, &sh).await;
         assert_eq!(
             scan.ports
                 .iter()
@@ -982,15 +959,7 @@ mod tests {
         timing.max_parallelism = Some(7);
         let (sh, _tx) = shared(&timing);
         let ports: Vec<u16> = (1..=500).collect();
-        let scan = scan_host(
-            ADDR,
-            &ports,
-            &timing,
-            Arc::new(net.clone()),
-            &sh,
-            ScanRules::CONNECT,
-        )
-        .await;
+        let scan = connect_scan(net.clone(), &ports, &timing, &sh).await;
         assert_eq!(scan.ports.len(), 500);
         assert!(net.max_in_flight.load(Ordering::SeqCst) <= 7);
 
@@ -999,15 +968,7 @@ mod tests {
         let timing = Timing::template(3);
         let (tx, rx) = watch::channel(false);
         let sh = Shared::new(3, &timing, rx);
-        let scan = scan_host(
-            ADDR,
-            &ports,
-            &timing,
-            Arc::new(net.clone()),
-            &sh,
-            ScanRules::CONNECT,
-        )
-        .await;
+        let scan = connect_scan(net.clone(), &ports, &timing, &sh).await;
         drop(tx);
         assert!(scan.ports.iter().all(|p| p.state == PortState::Closed));
         assert!(net.max_in_flight.load(Ordering::SeqCst) <= 3);
@@ -1020,15 +981,7 @@ mod tests {
         timing.scan_delay = Duration::from_millis(100);
         let (sh, _tx) = shared(&timing);
         let start = Instant::now();
-        scan_host(
-            ADDR,
-            &[1, 2, 3, 4, 5],
-            &timing,
-            Arc::new(net),
-            &sh,
-            ScanRules::CONNECT,
-        )
-        .await;
+        connect_scan(net, &[1, 2, 3, 4, 5], &timing, &sh).await;
         assert!(start.elapsed() >= Duration::from_millis(400));
 
         let net = FakeNet::new(&[]);
@@ -1037,15 +990,7 @@ mod tests {
         let (sh, _tx) = shared(&timing);
         let start = Instant::now();
         let ports: Vec<u16> = (1..=51).collect();
-        scan_host(
-            ADDR,
-            &ports,
-            &timing,
-            Arc::new(net),
-            &sh,
-            ScanRules::CONNECT,
-        )
-        .await;
+        connect_scan(net, &ports, &timing, &sh).await;
         assert!(
             start.elapsed() >= Duration::from_millis(1000),
             "{:?}",
@@ -1059,32 +1004,14 @@ mod tests {
         let mut timing = Timing::template(3);
         timing.host_timeout = Some(Duration::from_millis(500));
         let (sh, _tx) = shared(&timing);
-        let scan = scan_host(
-            ADDR,
-            &[1, 2],
-            &timing,
-            Arc::new(net),
-            &sh,
-            ScanRules::CONNECT,
-        )
-        .await;
+        let scan = connect_scan(net, &[1, 2], &timing, &sh).await;
         assert!(scan.timed_out);
         assert!(scan.ports.is_empty());
 
         let net = FakeNet::new(&[(1, Behaviour::Drop)]);
         let timing = Timing::template(3);
         let (sh, tx) = shared(&timing);
-        let h = tokio::spawn(async move {
-            scan_host(
-                ADDR,
-                &[1, 2],
-                &timing,
-                Arc::new(net),
-                &sh,
-                ScanRules::CONNECT,
-            )
-            .await
-        });
+        let h = tokio::spawn(async move { connect_scan(net, &[1, 2], &timing, &sh).await });
         tokio::time::sleep(Duration::from_millis(50)).await;
         tx.send(true).unwrap();
         let scan = h.await.unwrap();

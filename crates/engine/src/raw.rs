@@ -212,14 +212,6 @@ impl RawIo {
         Ok(Self { inner })
     }
 
-    /// Packets handed to the send thread and replies accepted so far.
-    pub fn counters(&self) -> (u64, u64) {
-        (
-            self.inner.sent.load(Ordering::Relaxed),
-            self.inner.received.load(Ordering::Relaxed),
-        )
-    }
-
     /// Nmap's end-of-scan packet figures: sent, and every packet captured.
     pub fn packet_stats(&self) -> nmaps_model::PacketStats {
         let i = &self.inner;
@@ -895,17 +887,16 @@ impl Routes {
     }
 
     fn is_local(&self, dst: IpAddr) -> bool {
-        dst.is_loopback()
-            || self
-                .ifaces
-                .iter()
-                .any(|i| i.addrs.iter().any(|a| a.addr == dst))
+        crate::discovery::is_local_address(dst)
     }
 
     fn source_for(&self, dst: IpAddr) -> Option<IpAddr> {
+        // The kernel takes the source from the route (its preferred source
+        // address), so one lookup per route serves every target behind it.
+        // Own addresses and loopback are in the local table, not here:
+        // those are looked up one by one.
         let key = match self.best(dst) {
-            Some(i) if !self.is_local(dst) && self.routes[i].gateway.is_some() => (i, None),
-            // On-link or local: the source can depend on the address itself.
+            Some(i) if !self.is_local(dst) => (i, None),
             _ => (usize::MAX, Some(dst)),
         };
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
@@ -1020,10 +1011,11 @@ mod tests {
         }
     }
 
-    /// A TCP segment from `src:80` to our port 40000 with seq = ack = `n`.
-    fn tcp_reply(src: IpAddr, flags: TcpFlags, n: u32) -> Vec<u8> {
+    /// A TCP segment `src:sport → dst:dport`, TTL 64, with seq (and ack,
+    /// when the flags have ACK) = `n`.
+    fn tcp(src: IpAddr, sport: u16, dst: IpAddr, dport: u16, flags: TcpFlags, n: u32) -> Vec<u8> {
         let ids = Ids {
-            local: 80,
+            local: sport,
             cookie: n,
             ip_id: 1,
         };
@@ -1031,18 +1023,13 @@ mod tests {
             ttl: 64,
             ..PacketOpts::default()
         };
-        probe::build(
-            Probe::Tcp {
-                flags,
-                port: 40_000,
-            },
-            src,
-            US,
-            ids,
-            &opts,
-            &[],
-        )
-        .unwrap()
+        let probe = Probe::Tcp { flags, port: dport };
+        probe::build(probe, src, dst, ids, &opts, &[]).unwrap()
+    }
+
+    /// A TCP segment from `src:80` to our port 40000 with seq = ack = `n`.
+    fn tcp_reply(src: IpAddr, flags: TcpFlags, n: u32) -> Vec<u8> {
+        tcp(src, 80, US, 40_000, flags, n)
     }
 
     fn waiting_syn(inner: &Inner) -> (oneshot::Receiver<Answer>, u32) {
@@ -1089,29 +1076,7 @@ mod tests {
     fn an_icmp_error_must_quote_our_probe() {
         let (inner, _out) = engine();
         let (mut rx, c) = waiting_syn(&inner);
-        let probe = |seq: u32| {
-            let ids = Ids {
-                local: 40_000,
-                cookie: seq,
-                ip_id: 1,
-            };
-            let opts = PacketOpts {
-                ttl: 50,
-                ..PacketOpts::default()
-            };
-            probe::build(
-                Probe::Tcp {
-                    flags: TcpFlags::SYN,
-                    port: 80,
-                },
-                US,
-                TARGET,
-                ids,
-                &opts,
-                &[],
-            )
-            .unwrap()
-        };
+        let probe = |seq: u32| tcp(US, 40_000, TARGET, 80, TcpFlags::SYN, seq);
         let unreachable = |quoted: &[u8]| {
             let icmp = nmaps_wire::Icmpv4Repr::DstUnreachable {
                 code: nmaps_wire::icmpv4::DstUnreachable::CommProhibited,
@@ -1174,7 +1139,7 @@ mod tests {
         let a = |s: &str| s.parse::<IpAddr>().unwrap();
         assert!(prefix_match(a("198.18.0.0"), a("198.18.0.77"), 24));
         assert!(!prefix_match(a("198.18.0.0"), a("198.18.1.77"), 24));
-        assert!(prefix_match(a("0.0.0.0"), a("8.8.8.8"), 0));
+        assert!(prefix_match(a("0.0.0.0"), a("192.0.2.8"), 0));
         assert!(prefix_match(a("fd00:18::"), a("fd00:18::53"), 64));
         assert!(!prefix_match(a("fd00:18::"), a("fd00:19::53"), 64));
         assert!(!prefix_match(a("fd00:18::"), a("198.18.0.1"), 0));
