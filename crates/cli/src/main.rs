@@ -16,7 +16,7 @@ use nmaps_engine::connect::{Shared, TcpConnector};
 use nmaps_engine::probe::PacketOpts;
 use nmaps_engine::raw::{RawConfig, RawIo};
 use nmaps_engine::{Event, Sink};
-use nmaps_model::{Exit, Host, Protocol, RunInfo, RunStats, Service, ServiceMethod};
+use nmaps_model::{Exit, Host, Protocol, RunInfo, RunStats, Service};
 use nmaps_output::{Format, Multi, Writer, WriterOptions};
 use nmaps_targets::Services;
 use std::io::{self, Write};
@@ -471,11 +471,7 @@ impl Sink for CliSink<'_> {
                     .and_then(|n| nmaps_targets::Protocols::embedded().name(n)),
                 _ => self.services.name(p.number, p.protocol),
             };
-            p.service = name.map(|name| Service {
-                name: name.to_string(),
-                method: ServiceMethod::Table,
-                conf: 3,
-            });
+            p.service = name.map(Service::from_table);
         }
         if let Err(e) = self.writers.host(&host) {
             self.io_error.get_or_insert(e);

@@ -209,6 +209,50 @@ pub struct Service {
     pub method: ServiceMethod,
     /// 0–10; 3 for a table guess.
     pub conf: u8,
+    /// `-sV` findings (all empty for a table guess).
+    #[serde(flatten)]
+    pub version: VersionInfo,
+    /// The service was reached through TLS (`tunnel="ssl"`, `ssl/` prefix).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub tunnel_ssl: bool,
+    /// The service fingerprint (`SF-Port…` block) of a port that returned
+    /// data no signature matched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub servicefp: Option<String>,
+}
+
+impl Service {
+    /// A name looked up in the services table (`method="table"`, conf 3).
+    pub fn from_table(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            method: ServiceMethod::Table,
+            conf: 3,
+            version: VersionInfo::default(),
+            tunnel_ssl: false,
+            servicefp: None,
+        }
+    }
+}
+
+/// What version detection learnt about a service, as Nmap's `p/ v/ i/ h/
+/// o/ d/` and `cpe:/…/` templates give it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VersionInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub product: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub extrainfo: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ostype: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub devicetype: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cpes: Vec<String>,
 }
 
 /// One scanned port and what was learnt about it.

@@ -3,7 +3,7 @@
 
 use nmaps_model::{
     Exit, Host, HostState, HostStatus, Hostname, HostnameKind, Mac, Port, PortState, Protocol,
-    Reason, RunInfo, RunStats, ScanInfo, ScanType, Service, ServiceMethod, Times,
+    Reason, RunInfo, RunStats, ScanInfo, ScanType, Service, Times,
 };
 use nmaps_output::{Format, Writer, WriterOptions, writer};
 use std::io::{self, Write};
@@ -112,11 +112,7 @@ pub fn port(number: u16, state: PortState, reason: Reason, service: Option<&str>
         reason,
         reason_ttl: 0,
         reason_ip: None,
-        service: service.map(|name| Service {
-            name: name.to_string(),
-            method: ServiceMethod::Table,
-            conf: 3,
-        }),
+        service: service.map(Service::from_table),
     }
 }
 
