@@ -398,15 +398,123 @@ impl Window {
     }
 }
 
-struct Done {
-    idx: usize,
-    tries: u32,
+/// Which port a probe is for and how many times it was tried; handed back
+/// with the probe's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag {
+    /// Index of the port in the host's port list.
+    pub idx: usize,
+    /// Tries already made (0 for the first probe).
+    pub tries: u32,
+    pub self_connects: u32,
+}
+
+/// A finished probe.
+#[derive(Debug)]
+pub struct Done {
+    pub tag: Tag,
     /// When the probe went out.
-    sent: Instant,
-    self_connects: u32,
-    /// Round trip as the probe's task saw it, free of our loop's latency.
-    rtt: Duration,
-    outcome: ConnectOutcome,
+    pub sent: Instant,
+    /// Round trip as the prober saw it, free of the scheduler's latency.
+    pub rtt: Duration,
+    pub outcome: ConnectOutcome,
+}
+
+/// The probes one host has in flight: [`scan_host`] launches them and
+/// collects their outcomes (answers and timeouts) in any order.
+pub trait Flights: Send {
+    /// Whether each probe holds one of the shared socket permits.
+    const USES_SOCKETS: bool;
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Sends a probe to `port`, to be given up after `timeout`. `Err(())`:
+    /// no room to send right now (local queue full); try again shortly.
+    #[allow(clippy::result_unit_err)]
+    fn launch(
+        &mut self,
+        tag: Tag,
+        port: u16,
+        timeout: Duration,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<(), ()>;
+    /// The next finished probe; `None` when nothing is in flight.
+    /// Cancel-safe: dropping the future loses nothing.
+    fn next(&mut self) -> impl Future<Output = Option<Done>> + Send;
+    fn abort_all(&mut self);
+}
+
+/// Something that can scan a host's ports: it makes the host's [`Flights`].
+pub trait Prober: Send + Sync + 'static {
+    type Flights: Flights;
+    fn flights(self: &Arc<Self>, addr: IpAddr) -> Self::Flights;
+}
+
+/// Every [`Connector`] scans with one task per attempt.
+impl<C: Connector> Prober for C {
+    type Flights = TaskFlights<C>;
+    fn flights(self: &Arc<Self>, addr: IpAddr) -> TaskFlights<C> {
+        TaskFlights {
+            connector: self.clone(),
+            addr,
+            set: JoinSet::new(),
+        }
+    }
+}
+
+/// A [`Connector`]'s attempts, each in its own task.
+pub struct TaskFlights<C> {
+    connector: Arc<C>,
+    addr: IpAddr,
+    set: JoinSet<Done>,
+}
+
+impl<C: Connector> Flights for TaskFlights<C> {
+    const USES_SOCKETS: bool = true;
+
+    fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    fn launch(
+        &mut self,
+        tag: Tag,
+        port: u16,
+        timeout: Duration,
+        permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<(), ()> {
+        let fut = self
+            .connector
+            .connect(SocketAddr::new(self.addr, port), timeout);
+        self.set.spawn(async move {
+            let sent = Instant::now();
+            let outcome = fut.await;
+            let rtt = sent.elapsed();
+            drop(permit);
+            Done {
+                tag,
+                sent,
+                rtt,
+                outcome,
+            }
+        });
+        Ok(())
+    }
+
+    async fn next(&mut self) -> Option<Done> {
+        loop {
+            match self.set.join_next().await? {
+                Ok(done) => return Some(done),
+                // A panicked attempt (a bug) is as good as lost.
+                Err(_) => continue,
+            }
+        }
+    }
+
+    fn abort_all(&mut self) {
+        self.set.abort_all();
+    }
 }
 
 /// Local failures (no descriptor, no free port) tolerated per host before the
@@ -494,11 +602,11 @@ impl DelayBoost {
 
 /// Scan `ports` (already in scan order) on `addr` with `connector`'s
 /// probes, under `rules`.
-pub async fn scan_host<C: Connector>(
+pub async fn scan_host<P: Prober>(
     addr: IpAddr,
     ports: &[u16],
     timing: &Timing,
-    connector: Arc<C>,
+    prober: Arc<P>,
     shared: &Shared,
     rules: ScanRules,
 ) -> HostScan {
@@ -511,7 +619,7 @@ pub async fn scan_host<C: Connector>(
     let mut results: Vec<Option<Settled>> = vec![None; ports.len()];
     // (index, tries already made, self-connects seen)
     let mut queue: VecDeque<(usize, u32, u32)> = (0..ports.len()).map(|i| (i, 0, 0)).collect();
-    let mut in_flight: JoinSet<Done> = JoinSet::new();
+    let mut in_flight = prober.flights(addr);
     // Highest try number (0-based) that ever got an answer: retransmissions beyond
     // one more than that are unlikely to help (Nmap's max_successful_tryno).
     let mut best_answered_try = 0u32;
@@ -557,10 +665,15 @@ pub async fn scan_host<C: Connector>(
                 wake = earliest(wake, t);
                 break;
             }
-            let Ok(permit) = shared.sockets.clone().try_acquire_owned() else {
-                // Other hosts hold every socket; poll again shortly.
-                wake = earliest(wake, now + Duration::from_millis(2));
-                break;
+            let permit = if P::Flights::USES_SOCKETS {
+                let Ok(permit) = shared.sockets.clone().try_acquire_owned() else {
+                    // Other hosts hold every socket; poll again shortly.
+                    wake = earliest(wake, now + Duration::from_millis(2));
+                    break;
+                };
+                Some(permit)
+            } else {
+                None
             };
             if let Some(rate) = &shared.rate {
                 let mut rate = rate.lock().unwrap_or_else(|e| e.into_inner());
@@ -570,28 +683,22 @@ pub async fn scan_host<C: Connector>(
                 }
                 rate.taken(now);
             }
-            queue.pop_front();
-            delay.taken(now);
             let mut timeout = shared.timeout_for(&rtt);
             if let (Some(floor), true, true) = (rules.icmp_retry_floor, tries > 0, seen_icmp) {
                 timeout = timeout.max(floor);
             }
-            let target = SocketAddr::new(addr, ports[idx]);
-            let fut = connector.connect(target, timeout);
-            in_flight.spawn(async move {
-                let sent = Instant::now();
-                let outcome = fut.await;
-                let rtt = sent.elapsed();
-                drop(permit);
-                Done {
-                    idx,
-                    tries,
-                    sent,
-                    self_connects: selfc,
-                    rtt,
-                    outcome,
-                }
-            });
+            let tag = Tag {
+                idx,
+                tries,
+                self_connects: selfc,
+            };
+            if in_flight.launch(tag, ports[idx], timeout, permit).is_err() {
+                // The send queue is full: let it drain.
+                wake = earliest(wake, now + Duration::from_millis(1));
+                break;
+            }
+            queue.pop_front();
+            delay.taken(now);
         }
 
         if in_flight.is_empty() && queue.is_empty() {
@@ -621,10 +728,15 @@ pub async fn scan_host<C: Connector>(
         let done = tokio::select! {
             biased;
             _ = cancelled(&mut cancel) => continue,
-            d = in_flight.join_next(), if !in_flight.is_empty() => d,
+            d = in_flight.next(), if !in_flight.is_empty() => d,
             _ = sleep_until_opt(wake) => continue,
         };
-        let Some(Ok(done)) = done else { continue };
+        let Some(done) = done else { continue };
+        let Tag {
+            idx: done_idx,
+            tries: done_tries,
+            self_connects: done_selfc,
+        } = done.tag;
         let now = Instant::now();
         shared.progress.probe_sent();
         match done.outcome {
@@ -635,25 +747,25 @@ pub async fn scan_host<C: Connector>(
                 // Karn: no samples from retransmissions. ICMP errors are not
                 // samples either: Linux may report them only after a SYN
                 // retransmission, a second late.
-                if done.tries == 0 && !matches!(done.outcome, ConnectOutcome::Unreachable(_)) {
+                if done_tries == 0 && !matches!(done.outcome, ConnectOutcome::Unreachable(_)) {
                     rtt.sample(done.rtt);
                     shared.group_sample(done.rtt);
                 }
-                if done.tries > 0 {
+                if done_tries > 0 {
                     shared
                         .group_best_try
-                        .fetch_max(done.tries, std::sync::atomic::Ordering::Relaxed);
+                        .fetch_max(done_tries, std::sync::atomic::Ordering::Relaxed);
                 }
-                if done.tries > best_answered_try {
-                    best_answered_try = done.tries;
+                if done_tries > best_answered_try {
+                    best_answered_try = done_tries;
                     if let Some(d) = boost.best_try_rose(best_answered_try, delay.interval()) {
                         delay.set_interval(d);
                     }
                 }
-                if let Some(d) = boost.answered(done.sent, done.tries, delay.interval()) {
+                if let Some(d) = boost.answered(done.sent, done_tries, delay.interval()) {
                     delay.set_interval(d);
                 }
-                if done.tries > 0 {
+                if done_tries > 0 {
                     // A retransmission was answered: the earlier probe was lost,
                     // proof of loss. (A timeout alone proves nothing: most
                     // are filtered ports, and slowing down for them is waste.)
@@ -674,7 +786,7 @@ pub async fn scan_host<C: Connector>(
                     _ => unreachable!("matched above"),
                 };
                 seen_icmp |= result.1.is_icmp();
-                results[done.idx] = Some(result);
+                results[done_idx] = Some(result);
                 shared.progress.port_done();
             }
             ConnectOutcome::Timeout => {
@@ -684,18 +796,18 @@ pub async fn scan_host<C: Connector>(
                     shared,
                     seen_icmp && rules.icmp_retry_floor.is_some(),
                 );
-                if done.tries + 1 < allowed {
-                    queue.push_back((done.idx, done.tries + 1, 0));
+                if done_tries + 1 < allowed {
+                    queue.push_back((done_idx, done_tries + 1, 0));
                 } else {
-                    parked.push((done.idx, done.tries));
+                    parked.push((done_idx, done_tries));
                 }
             }
             ConnectOutcome::SelfConnect => {
                 // Try again from another source port; after a few, the port is not open.
-                if done.self_connects < 4 {
-                    queue.push_front((done.idx, done.tries, done.self_connects + 1));
+                if done_selfc < 4 {
+                    queue.push_front((done_idx, done_tries, done_selfc + 1));
                 } else {
-                    results[done.idx] = Some((PortState::Closed, Reason::ConnRefused, 0, None));
+                    results[done_idx] = Some((PortState::Closed, Reason::ConnRefused, 0, None));
                     shared.progress.port_done();
                 }
             }
@@ -706,10 +818,10 @@ pub async fn scan_host<C: Connector>(
                 window.cwnd = (window.cwnd / 2.0).max(1.0);
                 local_retries += 1;
                 if local_retries <= MAX_LOCAL_RETRIES {
-                    queue.push_front((done.idx, done.tries, done.self_connects));
+                    queue.push_front((done_idx, done_tries, done_selfc));
                     tokio::time::sleep(Duration::from_millis(5)).await;
                 } else {
-                    results[done.idx] = Some((silence, Reason::NoResponse, 0, None));
+                    results[done_idx] = Some((silence, Reason::NoResponse, 0, None));
                     shared.progress.port_done();
                 }
             }

@@ -650,7 +650,7 @@ async fn run_group<C: Connector>(
 /// Runs scan number `si` of the plan over the `up` hosts of a group.
 /// Returns `true` if interrupted.
 #[allow(clippy::too_many_arguments)] // one call site per technique kind
-async fn scan_phase<C: Connector>(
+async fn scan_phase<C: connect::Prober>(
     plan: &Arc<Plan>,
     si: usize,
     last: bool,

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //!  scheduler tasks ──probe()──► waiters table ◄──── receive thread ◄── AF_PACKET (all links)
-//!          │                        (key → oneshot)      parse, validate cookie, deliver
+//!          │                   (key → oneshot / host channel)  parse, validate cookie, deliver
 //!          └──► bounded channel ──► send thread ──sendmmsg──► raw IP sockets / AF_PACKET
 //! ```
 //!
@@ -23,7 +23,8 @@ use nmaps_wire::{
     ArpOperation, ArpPacket, ArpRepr, Body, EthernetAddress, IpPair, IpProtocol, QuotedTransport,
     TcpFlags, parse_reply,
 };
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -65,8 +66,20 @@ struct Key {
 struct Waiter {
     id: u64,
     cookie: u32,
-    tx: oneshot::Sender<Answer>,
+    tx: ReplyTo,
 }
+
+/// Where a waiter's answer goes.
+enum ReplyTo {
+    /// One probe awaited on its own (discovery, ARP/ND).
+    Once(oneshot::Sender<Answer>),
+    /// A host's scan loop, which has many probes in flight: the answer goes
+    /// to its channel with the probe's slot and waiter id.
+    Host(HostTx, u32),
+}
+
+/// A host scan loop's answer channel: (slot, waiter id, answer).
+type HostTx = tokio::sync::mpsc::UnboundedSender<(u32, u64, Answer)>;
 
 /// A validated reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -290,6 +303,19 @@ impl RawIo {
         probe: Probe,
         class: Class,
     ) -> Result<(Pending, Out), SendError> {
+        let (key, cookie, out) = self.build(target, probe, class)?;
+        let (tx, rx) = oneshot::channel();
+        let id = self.inner.register(key, cookie, ReplyTo::Once(tx));
+        Ok((Pending { key, rx, id }, out))
+    }
+
+    /// Builds the packet of `probe`: its waiter key, cookie and bytes.
+    fn build(
+        &self,
+        target: IpAddr,
+        probe: Probe,
+        class: Class,
+    ) -> Result<(Key, u32, Out), SendError> {
         let inner = &self.inner;
         let local = inner
             .config
@@ -333,8 +359,7 @@ impl RawIo {
         };
         let bytes = probe::build(probe, src, target, ids, &inner.config.packet, payload)
             .ok_or(SendError::NoRoute)?;
-        let (rx, id) = inner.register(key, cookie);
-        Ok((Pending { key, rx, id }, Out::Ip(bytes, target)))
+        Ok((key, cookie, Out::Ip(bytes, target)))
     }
 
     /// ARP "who-has" for `target` on `link`; the answer carries its MAC.
@@ -433,12 +458,13 @@ impl RawIo {
             local: 0,
         };
         let inner = &self.inner;
-        let rx = inner.register(key, 0);
+        let (tx, rx) = oneshot::channel();
+        let id = inner.register(key, 0, ReplyTo::Once(tx));
         if let Err(e) = inner.send(out) {
-            inner.unregister(&key, rx.1);
+            inner.unregister(&key, id);
             return Err(e);
         }
-        Ok(inner.wait(key, rx, timeout).await)
+        Ok(inner.wait(key, (rx, id), timeout).await)
     }
 }
 
@@ -447,8 +473,7 @@ impl Inner {
         self.secret.hash_one(key) as u32
     }
 
-    fn register(&self, key: Key, cookie: u32) -> (oneshot::Receiver<Answer>, u64) {
-        let (tx, rx) = oneshot::channel();
+    fn register(&self, key: Key, cookie: u32, tx: ReplyTo) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if key.proto == KEY_PROTO {
             self.proto_waiters.fetch_add(1, Ordering::Relaxed);
@@ -461,17 +486,21 @@ impl Inner {
         if old.is_some() && key.proto == KEY_PROTO {
             self.proto_waiters.fetch_sub(1, Ordering::Relaxed);
         }
-        (rx, id)
+        id
     }
 
-    fn unregister(&self, key: &Key, id: u64) {
+    /// Removes waiter `id`; `false` if it is gone already (answered, or
+    /// replaced by a newer probe of the same key).
+    fn unregister(&self, key: &Key, id: u64) -> bool {
         let mut w = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
         if w.get(key).is_some_and(|w| w.id == id) {
             w.remove(key);
             if key.proto == KEY_PROTO {
                 self.proto_waiters.fetch_sub(1, Ordering::Relaxed);
             }
+            return true;
         }
+        false
     }
 
     fn count_sent(&self, out: &Out) {
@@ -523,7 +552,14 @@ impl Inner {
                 macs.insert(key.target, mac);
             }
         }
-        let _ = waiter.tx.send(answer);
+        match waiter.tx {
+            ReplyTo::Once(tx) => {
+                let _ = tx.send(answer);
+            }
+            ReplyTo::Host(tx, slot) => {
+                let _ = tx.send((slot, waiter.id, answer));
+            }
+        }
     }
 }
 
@@ -1040,7 +1076,105 @@ mod tests {
             local: 40_000,
         };
         let cookie = inner.cookie(&key);
-        (inner.register(key, cookie).0, cookie)
+        let (tx, rx) = oneshot::channel();
+        inner.register(key, cookie, ReplyTo::Once(tx));
+        (rx, cookie)
+    }
+
+    /// A host's flights with the test playing the receive thread.
+    fn flights() -> (RawFlights, Arc<RawIo>, tokio::sync::mpsc::Receiver<Out>) {
+        use crate::connect::Prober;
+        let (mut inner, out) = engine();
+        inner.config.source = Some(US);
+        let io = Arc::new(RawIo {
+            inner: Arc::new(inner),
+        });
+        let scanner = Arc::new(RawScanner {
+            io: io.clone(),
+            technique: crate::probe::Technique::SYN,
+        });
+        (scanner.flights(TARGET), io, out)
+    }
+
+    fn tag(idx: usize) -> crate::connect::Tag {
+        crate::connect::Tag {
+            idx,
+            tries: 0,
+            self_connects: 0,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn flights_match_answers_to_slots_and_time_out_the_rest() {
+        use crate::connect::{ConnectOutcome, Flights};
+        let (mut fl, io, _out) = flights();
+        let inner = &io.inner;
+        let ms = Duration::from_millis;
+        fl.launch(tag(0), 80, ms(100), None).unwrap();
+        fl.launch(tag(1), 81, ms(300), None).unwrap();
+        assert_eq!(fl.len(), 2);
+        // The SYN-ACK of port 80 carries its cookie in the ack number.
+        let key = Key {
+            target: TARGET,
+            proto: 6,
+            port: 80,
+            local: 40_000,
+        };
+        let c = inner.cookie(&key);
+        let good = tcp_reply(TARGET, TcpFlags(0x12), c.wrapping_add(1));
+        dispatch(inner, &good, &meta(good.len()));
+        let d = fl.next().await.expect("answer");
+        assert_eq!(d.tag, tag(0));
+        assert!(matches!(
+            d.outcome,
+            ConnectOutcome::Decided {
+                state: PortState::Open,
+                ..
+            }
+        ));
+        // Port 81 stays silent: it times out after its own 300 ms.
+        let t0 = tokio::time::Instant::now();
+        let d = fl.next().await.expect("timeout");
+        assert_eq!((d.tag, d.outcome), (tag(1), ConnectOutcome::Timeout));
+        assert!(t0.elapsed() >= ms(290));
+        assert!(fl.is_empty() && fl.next().await.is_none());
+        assert!(inner.waiters.lock().unwrap().is_empty());
+        // A late answer to the timed-out probe reaches nobody, not even a
+        // new probe that took over its slot.
+        fl.launch(tag(2), 82, ms(100), None).unwrap();
+        let key81 = Key { port: 81, ..key };
+        let late = tcp(
+            TARGET,
+            81,
+            US,
+            40_000,
+            TcpFlags(0x12),
+            inner.cookie(&key81).wrapping_add(1),
+        );
+        dispatch(inner, &late, &meta(late.len()));
+        let d = fl.next().await.expect("timeout of port 82");
+        assert_eq!((d.tag, d.outcome), (tag(2), ConnectOutcome::Timeout));
+        assert_eq!(inner.received.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_full_send_queue_refuses_the_probe_and_leaves_no_waiter() {
+        use crate::connect::Flights;
+        let (mut fl, io, _out) = flights();
+        // The test engine's queue holds 16 packets and nobody drains it.
+        for i in 0..16 {
+            fl.launch(tag(i), 1000 + i as u16, Duration::from_secs(1), None)
+                .unwrap();
+        }
+        assert!(
+            fl.launch(tag(16), 2000, Duration::from_secs(1), None)
+                .is_err()
+        );
+        assert_eq!(fl.len(), 16);
+        assert_eq!(io.inner.waiters.lock().unwrap().len(), 16);
+        // Dropping the flights unregisters every waiter.
+        drop(fl);
+        assert!(io.inner.waiters.lock().unwrap().is_empty());
     }
 
     #[test]
@@ -1146,7 +1280,7 @@ mod tests {
     }
 }
 
-/// A raw port-scan technique as a [`crate::connect::Connector`], so the
+/// A raw port-scan technique as a [`crate::connect::Prober`], so the
 /// connect scan's scheduler (windows, retries, pacing, host timeouts)
 /// drives it unchanged.
 #[derive(Debug, Clone)]
@@ -1155,38 +1289,226 @@ pub struct RawScanner {
     pub technique: crate::probe::Technique,
 }
 
-impl crate::connect::Connector for RawScanner {
-    #[allow(clippy::manual_async_fn)] // the trait asks for a 'static future
-    fn connect(
-        &self,
-        addr: std::net::SocketAddr,
+impl crate::connect::Prober for RawScanner {
+    type Flights = RawFlights;
+
+    fn flights(self: &Arc<Self>, addr: IpAddr) -> RawFlights {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        RawFlights {
+            io: self.io.clone(),
+            technique: self.technique,
+            addr,
+            tx,
+            rx,
+            slots: Vec::new(),
+            free: Vec::new(),
+            live: 0,
+            timers: BinaryHeap::new(),
+            ready: VecDeque::new(),
+        }
+    }
+}
+
+/// One host's raw probes in flight. No task, timer or channel per probe:
+/// probes sit in slots, their deadlines in one heap, and the receive
+/// thread sends every answer for this host down one channel tagged with
+/// the probe's slot and waiter id.
+pub struct RawFlights {
+    io: Arc<RawIo>,
+    technique: crate::probe::Technique,
+    addr: IpAddr,
+    tx: HostTx,
+    rx: tokio::sync::mpsc::UnboundedReceiver<(u32, u64, Answer)>,
+    slots: Vec<Option<Flight>>,
+    free: Vec<u32>,
+    live: usize,
+    /// (deadline, slot, waiter id); entries of answered probes stay until
+    /// they come up, and are skipped then.
+    timers: BinaryHeap<Reverse<(tokio::time::Instant, u32, u64)>>,
+    /// Outcomes decided at launch (no route to the target).
+    ready: VecDeque<crate::connect::Done>,
+}
+
+struct Flight {
+    tag: crate::connect::Tag,
+    key: Key,
+    id: u64,
+    sent: tokio::time::Instant,
+}
+
+impl RawFlights {
+    fn take(&mut self, slot: u32, id: u64) -> Option<Flight> {
+        let cell = self.slots.get_mut(slot as usize)?;
+        if cell.as_ref().is_none_or(|f| f.id != id) {
+            return None;
+        }
+        let f = cell.take()?;
+        self.free.push(slot);
+        self.live -= 1;
+        Some(f)
+    }
+
+    fn answered(&mut self, slot: u32, id: u64, a: Answer) -> Option<crate::connect::Done> {
+        use crate::connect::{ConnectOutcome, Done};
+        let f = self.take(slot, id)?;
+        let now = tokio::time::Instant::now();
+        let outcome = match self.technique.classify(a.resp) {
+            Some(v) => ConnectOutcome::Decided {
+                state: v.state,
+                reason: v.reason,
+                ttl: a.ttl,
+                from: (a.from != self.addr).then_some(a.from),
+            },
+            // A reply that says nothing about the port (Nmap ignores
+            // it): as good as none.
+            None => ConnectOutcome::Timeout,
+        };
+        Some(Done {
+            tag: f.tag,
+            sent: f.sent,
+            rtt: now.duration_since(f.sent),
+            outcome,
+        })
+    }
+
+    fn expired(&mut self, slot: u32, id: u64) -> Option<crate::connect::Done> {
+        let key = self.slots.get(slot as usize)?.as_ref()?.key;
+        // If the receive thread took the waiter first, its answer is
+        // already in the channel: let that decide.
+        if !self.io.inner.unregister(&key, id) {
+            return None;
+        }
+        let f = self.take(slot, id)?;
+        Some(crate::connect::Done {
+            tag: f.tag,
+            sent: f.sent,
+            rtt: f.sent.elapsed(),
+            outcome: crate::connect::ConnectOutcome::Timeout,
+        })
+    }
+}
+
+impl crate::connect::Flights for RawFlights {
+    const USES_SOCKETS: bool = false;
+
+    fn len(&self) -> usize {
+        self.live + self.ready.len()
+    }
+
+    fn launch(
+        &mut self,
+        tag: crate::connect::Tag,
+        port: u16,
         timeout: Duration,
-    ) -> impl std::future::Future<Output = crate::connect::ConnectOutcome> + Send + 'static {
-        use crate::connect::ConnectOutcome;
-        let (io, t) = (self.io.clone(), self.technique);
-        async move {
-            let probe = t.probe(addr.port());
-            match io.probe(addr.ip(), probe, Class::Scan, timeout).await {
-                Err(SendError::Busy) => ConnectOutcome::Resource,
-                Err(SendError::NoRoute) => ConnectOutcome::Decided {
-                    state: t.silence(),
-                    reason: nmaps_model::Reason::NoResponse,
-                    ttl: 0,
-                    from: None,
-                },
-                Ok(None) => ConnectOutcome::Timeout,
-                Ok(Some(a)) => match t.classify(a.resp) {
-                    Some(v) => ConnectOutcome::Decided {
-                        state: v.state,
-                        reason: v.reason,
-                        ttl: a.ttl,
-                        from: (a.from != addr.ip()).then_some(a.from),
+        _permit: Option<tokio::sync::OwnedSemaphorePermit>,
+    ) -> Result<(), ()> {
+        use crate::connect::{ConnectOutcome, Done};
+        let now = tokio::time::Instant::now();
+        let probe = self.technique.probe(port);
+        let (key, cookie, out) = match self.io.build(self.addr, probe, Class::Scan) {
+            Ok(b) => b,
+            Err(_) => {
+                self.ready.push_back(Done {
+                    tag,
+                    sent: now,
+                    rtt: Duration::ZERO,
+                    outcome: ConnectOutcome::Decided {
+                        state: self.technique.silence(),
+                        reason: nmaps_model::Reason::NoResponse,
+                        ttl: 0,
+                        from: None,
                     },
-                    // A reply that says nothing about the port (Nmap
-                    // ignores it): as good as none.
-                    None => ConnectOutcome::Timeout,
-                },
+                });
+                return Ok(());
+            }
+        };
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                (self.slots.len() - 1) as u32
+            }
+        };
+        let inner = &self.io.inner;
+        let id = inner.register(key, cookie, ReplyTo::Host(self.tx.clone(), slot));
+        if inner.send(out).is_err() {
+            inner.unregister(&key, id);
+            self.free.push(slot);
+            return Err(());
+        }
+        self.slots[slot as usize] = Some(Flight {
+            tag,
+            key,
+            id,
+            sent: now,
+        });
+        self.live += 1;
+        self.timers.push(Reverse((now + timeout, slot, id)));
+        Ok(())
+    }
+
+    async fn next(&mut self) -> Option<crate::connect::Done> {
+        loop {
+            if let Some(d) = self.ready.pop_front() {
+                return Some(d);
+            }
+            if self.live == 0 {
+                return None;
+            }
+            // Answers first: one that beat its deadline counts.
+            while let Ok((slot, id, a)) = self.rx.try_recv() {
+                if let Some(d) = self.answered(slot, id, a) {
+                    return Some(d);
+                }
+            }
+            let now = tokio::time::Instant::now();
+            while let Some(&Reverse((at, slot, id))) = self.timers.peek() {
+                if at > now {
+                    break;
+                }
+                self.timers.pop();
+                if let Some(d) = self.expired(slot, id) {
+                    return Some(d);
+                }
+            }
+            let Some(&Reverse((at, _, _))) = self.timers.peek() else {
+                // Live probes always have a timer; this is unreachable,
+                // but waiting for an answer is the safe reading.
+                if let Some((slot, id, a)) = self.rx.recv().await
+                    && let Some(d) = self.answered(slot, id, a)
+                {
+                    return Some(d);
+                }
+                continue;
+            };
+            tokio::select! {
+                m = self.rx.recv() => {
+                    if let Some((slot, id, a)) = m
+                        && let Some(d) = self.answered(slot, id, a)
+                    {
+                        return Some(d);
+                    }
+                }
+                _ = tokio::time::sleep_until(at) => {}
             }
         }
+    }
+
+    fn abort_all(&mut self) {
+        let inner = &self.io.inner;
+        for f in self.slots.iter_mut().filter_map(Option::take) {
+            inner.unregister(&f.key, f.id);
+        }
+        self.free.clear();
+        self.slots.clear();
+        self.live = 0;
+        self.timers.clear();
+        self.ready.clear();
+    }
+}
+
+impl Drop for RawFlights {
+    fn drop(&mut self) {
+        crate::connect::Flights::abort_all(self);
     }
 }
