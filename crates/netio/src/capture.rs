@@ -208,6 +208,11 @@ mod sys {
         buf: &mut [u8],
         timeout: Option<Duration>,
     ) -> io::Result<Option<Meta>> {
+        // Under load packets are already queued: read first, and poll only
+        // when the queue is empty (one syscall per packet instead of two).
+        if let Some(meta) = recv_now(fd, buf)? {
+            return Ok(Some(meta));
+        }
         let mut pfd = libc::pollfd {
             fd: fd.as_raw_fd(),
             events: libc::POLLIN,
@@ -232,6 +237,11 @@ mod sys {
         if r == 0 {
             return Ok(None);
         }
+        recv_now(fd, buf)
+    }
+
+    /// One packet if one is queued, without waiting.
+    fn recv_now(fd: &OwnedFd, buf: &mut [u8]) -> io::Result<Option<Meta>> {
         // SAFETY: all-zero is a valid sockaddr_ll.
         let mut addr: libc::sockaddr_ll = unsafe { mem::zeroed() };
         let mut addr_len = mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
