@@ -462,8 +462,8 @@ impl Sink for CliSink<'_> {
         if let Some(m) = &mut host.mac {
             m.vendor = self.mac_vendors.lookup(m.addr).map(str::to_string);
         }
-        for p in &mut host.ports {
-            // A port missing from the table has no service (Nmap writes no
+        for p in host.ports.iter_mut().filter(|p| p.service.is_none()) {
+            // Version detection named the service already, or: a port missing from the table has no service (Nmap writes no
             // <service> element; the normal output says "unknown").
             let name = match p.protocol {
                 Protocol::Ip => u8::try_from(p.number)

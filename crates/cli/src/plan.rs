@@ -431,6 +431,7 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
             timing: opts.timing(),
             reverse_dns,
             privileged,
+            stages: Vec::new(),
         },
         scan_info,
         services,

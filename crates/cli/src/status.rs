@@ -46,6 +46,22 @@ pub fn event_text(event: &Event) -> String {
                 elapsed.as_secs_f64()
             )
         }
+        Event::StageBegin { task, units, hosts } => format!(
+            "Initiating {task} at {}\nScanning {}\n",
+            clock(),
+            stage_count(*units, *hosts)
+        ),
+        Event::StageEnd {
+            task,
+            elapsed,
+            units,
+            hosts,
+        } => format!(
+            "Completed {task} at {}, {:.2}s elapsed ({})\n",
+            clock(),
+            elapsed.as_secs_f64(),
+            stage_count(*units, *hosts)
+        ),
         Event::OpenPort {
             addr,
             port,
@@ -57,6 +73,15 @@ pub fn event_text(event: &Event) -> String {
             )
         }
     }
+}
+
+/// "3 services on 1 host", as Nmap counts a service scan.
+fn stage_count(units: usize, hosts: usize) -> String {
+    format!(
+        "{units} service{} on {hosts} host{}",
+        plural(units),
+        plural(hosts)
+    )
 }
 
 fn plural(n: usize) -> &'static str {

@@ -124,6 +124,26 @@ pub struct Plan {
     pub reverse_dns: ReverseDns,
     /// Raw-socket rights: enables `localhost-response` for own addresses, as Nmap.
     pub privileged: bool,
+    /// Work on each scanned host after its port scans (version detection,
+    /// scripts), in order, before the host is written.
+    pub stages: Vec<Arc<dyn HostStage>>,
+}
+
+/// A step run on every up host once its port scans are done — version
+/// detection (`-sV`), scripts — before the host is written. Hosts go
+/// through it concurrently; each is written as soon as it and the hosts
+/// before it are through.
+pub trait HostStage: Send + Sync + std::fmt::Debug + 'static {
+    /// Task name of the `-v` lines ("Service scan").
+    fn name(&self) -> &'static str;
+    /// What the `-v` lines count on `host`, e.g. how many of its services
+    /// the stage will probe (0: nothing to do there).
+    fn units(&self, host: &Host) -> usize;
+    /// Does the work on `host` and hands it back.
+    fn run(
+        self: Arc<Self>,
+        host: Host,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Host> + Send>>;
 }
 
 /// Something the engine reports while it works (for `-v` lines).
@@ -141,6 +161,19 @@ pub enum Event {
         elapsed: Duration,
         hosts: usize,
         ports: usize,
+    },
+    /// A host stage starts on a group of hosts (`Scanning 3 services on 1 host`).
+    StageBegin {
+        task: &'static str,
+        units: usize,
+        hosts: usize,
+    },
+    /// That stage ended.
+    StageEnd {
+        task: &'static str,
+        elapsed: Duration,
+        units: usize,
+        hosts: usize,
     },
     /// An open port was found (`Discovered open port 22/tcp on 10.0.0.1`).
     OpenPort {
@@ -610,7 +643,7 @@ async fn run_group<C: Connector>(
         return false;
     }
     for (si, scan) in plan.scans.iter().enumerate() {
-        let last = si + 1 == plan.scans.len();
+        let last = si + 1 == plan.scans.len() && plan.stages.is_empty();
         let interrupted = match scan.technique {
             ScanTechnique::Connect => {
                 scan_phase(
@@ -643,8 +676,97 @@ async fn run_group<C: Connector>(
             return true;
         }
     }
+    for (k, stage) in plan.stages.iter().enumerate() {
+        let last = k + 1 == plan.stages.len();
+        if stage_phase(stage, last, &up, &mut out, shared, sink, summary).await {
+            out.emit_finished(sink, summary, shared);
+            return true;
+        }
+    }
     out.emit_ready(sink, summary, shared);
     false
+}
+
+/// Runs `stage` over the `up` hosts that finished their scans, all at once
+/// (the stage bounds its own concurrency). Returns `true` if interrupted.
+async fn stage_phase(
+    stage: &Arc<dyn HostStage>,
+    last: bool,
+    up: &[usize],
+    out: &mut Emitter,
+    shared: &Shared,
+    sink: &mut dyn Sink,
+    summary: &mut Summary,
+) -> bool {
+    let mut cancel = shared.cancel.clone();
+    let todo: Vec<usize> = up
+        .iter()
+        .copied()
+        .filter(|&i| out.hosts[i].as_ref().is_some_and(|h| !h.timed_out))
+        .collect();
+    let units: usize = todo
+        .iter()
+        .filter_map(|&i| out.hosts[i].as_ref())
+        .map(|h| stage.units(h))
+        .sum();
+    let begin = tokio::time::Instant::now();
+    let busy = units > 0;
+    if busy {
+        sink.event(Event::StageBegin {
+            task: stage.name(),
+            units,
+            hosts: todo.len(),
+        });
+    }
+    let mut set = JoinSet::new();
+    // What each host was before the stage, kept in case its task dies.
+    let mut before = std::collections::HashMap::new();
+    for &i in &todo {
+        let Some(h) = out.hosts[i].take() else {
+            continue;
+        };
+        let stage = stage.clone();
+        let copy = h.clone();
+        let task = set.spawn(async move { (i, stage.run(h).await) });
+        before.insert(task.id(), (i, copy));
+    }
+    let mut interrupted = false;
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = connect::cancelled(&mut cancel) => {
+                // Hosts still in the stage are lost with the interruption.
+                set.abort_all();
+                interrupted = true;
+                break;
+            }
+            n = set.join_next() => n,
+        };
+        let Some(res) = next else { break };
+        // A stage task that died (a bug) loses the stage's results, never
+        // the host: it is written as it was before the stage.
+        let (i, h) = match res {
+            Ok(r) => r,
+            Err(e) => match before.remove(&e.id()) {
+                Some(r) => r,
+                None => continue,
+            },
+        };
+        out.hosts[i] = Some(h);
+        if last {
+            out.mark_done(i);
+            out.emit_ready(sink, summary, shared);
+        }
+    }
+    if busy && !interrupted {
+        sink.event(Event::StageEnd {
+            task: stage.name(),
+            elapsed: begin.elapsed(),
+            units,
+            hosts: todo.len(),
+        });
+    }
+    interrupted
 }
 
 /// Runs scan number `si` of the plan over the `up` hosts of a group.
@@ -936,6 +1058,7 @@ mod tests {
             timing: Timing::template(3),
             reverse_dns: ReverseDns::Never,
             privileged: false,
+            stages: Vec::new(),
         };
         let dns = Dns::new(&dns::DnsConfig {
             servers: Some(Vec::new()),
@@ -976,5 +1099,108 @@ mod tests {
         // group's round trips once the others answered).
         assert!(sink.0[1].1 - start >= Duration::from_millis(200));
         assert!(sink.0[1].1 > sink.0[0].1);
+    }
+
+    /// A stage that names every port after the host's last octet, sleeping
+    /// that many seconds; it dies on host .2.
+    #[derive(Debug)]
+    struct Namer;
+
+    impl HostStage for Namer {
+        fn name(&self) -> &'static str {
+            "Service scan"
+        }
+        fn units(&self, host: &Host) -> usize {
+            host.ports.len()
+        }
+        fn run(
+            self: Arc<Self>,
+            mut host: Host,
+        ) -> std::pin::Pin<Box<dyn Future<Output = Host> + Send>> {
+            Box::pin(async move {
+                let IpAddr::V4(a) = host.addr else { panic!() };
+                let n = a.octets()[3];
+                tokio::time::sleep(Duration::from_secs(u64::from(4 - n))).await;
+                assert_ne!(n, 2, "a stage bug");
+                for p in &mut host.ports {
+                    p.service = Some(nmaps_model::Service::from_table(format!("s{n}")));
+                }
+                host
+            })
+        }
+    }
+
+    struct Hosts(Vec<Host>, Vec<Event>);
+
+    impl Sink for Hosts {
+        fn host(&mut self, host: Host) {
+            self.0.push(host);
+        }
+        fn event(&mut self, event: Event) {
+            self.1.push(event);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stages_run_on_every_host_and_a_dying_stage_loses_no_host() {
+        let plan = Plan {
+            mode: Mode::Scan,
+            discovery: Discovery::Skip { arp: false },
+            scans: vec![PortScan {
+                technique: ScanTechnique::Connect,
+                ports: vec![1, 2],
+            }],
+            timing: Timing::template(3),
+            reverse_dns: ReverseDns::Never,
+            privileged: false,
+            stages: vec![Arc::new(Namer)],
+        };
+        let dns = Dns::new(&dns::DnsConfig {
+            servers: Some(Vec::new()),
+            hosts_file: None,
+            timeout: None,
+        })
+        .unwrap();
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let shared = Shared::new(1000, &plan.timing, rx);
+        let mut targets = [1u8, 3]
+            .map(|i| Target::addr(IpAddr::from([192, 0, 2, i])))
+            .into_iter()
+            .chain(std::iter::once(Target::addr(IpAddr::from([192, 0, 2, 2]))));
+        let mut sink = Hosts(Vec::new(), Vec::new());
+        run(
+            &plan,
+            &mut targets,
+            &dns,
+            Engines {
+                connector: Arc::new(OneSlowHost),
+                raw: None,
+            },
+            &shared,
+            &mut sink,
+        )
+        .await;
+        let got: Vec<(IpAddr, Option<String>)> = sink
+            .0
+            .iter()
+            .map(|h| (h.addr, h.ports[0].service.as_ref().map(|s| s.name.clone())))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (IpAddr::from([192, 0, 2, 1]), Some("s1".to_string())),
+                (IpAddr::from([192, 0, 2, 3]), Some("s3".to_string())),
+                // The stage died here: the host comes out as scanned.
+                (IpAddr::from([192, 0, 2, 2]), None),
+            ]
+        );
+        assert!(sink.1.iter().any(|e| matches!(
+            e,
+            Event::StageBegin {
+                task: "Service scan",
+                units: 6,
+                hosts: 3
+            }
+        )));
     }
 }
