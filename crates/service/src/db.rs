@@ -609,7 +609,7 @@ impl ProbeDb {
             }
             if let Some(rest) = line.strip_prefix(b"Probe ") {
                 if let Some(p) = cur.take() {
-                    db.push_probe(p).map_err(|m| err(lineno, m))?;
+                    db.push_probe(p)?;
                 }
                 cur = Some(parse_probe(rest, lineno).map_err(|m| err(lineno, m))?);
                 continue;
@@ -658,7 +658,7 @@ impl ProbeDb {
             r.map_err(|m| err(lineno, m))?;
         }
         if let Some(p) = cur.take() {
-            db.push_probe(p).map_err(|m| err(lineno, m))?;
+            db.push_probe(p)?;
         }
         db.resolve_fallbacks()?;
         Ok(db)
@@ -670,13 +670,16 @@ impl ProbeDb {
         Self::parse_bytes(&text).map_err(|e| format!("{}: {e}", path.display()))
     }
 
-    fn push_probe(&mut self, p: Probe) -> Result<(), String> {
+    fn push_probe(&mut self, p: Probe) -> Result<(), DbError> {
         if p.is_null() {
             if let Some(n) = self.null {
-                return Err(format!(
-                    "probe {} (line {}) has an empty payload but probe {} is already the NULL probe",
-                    p.name, p.line, self.probes[n].name
-                ));
+                return Err(DbError {
+                    line: p.line,
+                    message: format!(
+                        "probe {} has an empty payload but probe {} is already the NULL probe",
+                        p.name, self.probes[n].name
+                    ),
+                });
             }
             self.null = Some(self.probes.len());
         }
@@ -926,5 +929,45 @@ impl ProbeCursor {
                 CursorState::Done => return None,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn match_limit_is_in_force() {
+        let mut input = vec![b'a'; 3000];
+        input.push(b'!');
+        for jit in [true, false] {
+            let re = RegexBuilder::new()
+                .jit_if_available(jit)
+                .build(&format!("(*LIMIT_MATCH={MATCH_LIMIT})^(a+)+$"))
+                .unwrap();
+            let err = re.is_match(&input).unwrap_err();
+            assert!(err.to_string().contains("limit"), "{err}");
+        }
+        // And through compile(): the error becomes "no match".
+        let re = compile("^(a+)+$", false, false).unwrap();
+        assert!(re.is_match(&input).is_err());
+        assert!(re.is_match(b"aaa").unwrap());
+    }
+
+    #[test]
+    fn pattern_source_escapes_invalid_utf8() {
+        assert_eq!(pattern_source(b"a\xffb"), "a\\x{ff}b");
+        assert_eq!(pattern_source(b"a\\\xffb"), "a\\x{ff}b");
+        assert_eq!(pattern_source(b"a\\\\\xffb"), "a\\\\\\x{ff}b");
+        assert_eq!(pattern_source("é".as_bytes()), "é");
+    }
+
+    #[test]
+    fn unescape_rules() {
+        assert_eq!(unescape(b"\\x41\\-\\\\").unwrap(), b"A-\\");
+        assert!(unescape(b"\\q").is_err());
+        assert!(unescape(b"\\").is_err());
+        assert!(unescape(b"\\x4").is_err());
+        assert!(unescape(b"\\x+1").is_err());
     }
 }
