@@ -7,6 +7,7 @@
 
 pub mod db;
 pub mod fingerprint;
+pub mod scan;
 pub mod template;
 
 pub use db::{
