@@ -154,6 +154,10 @@ pub struct RunInfo {
     pub list_scan: bool,
     /// `-sn`: no port scan.
     pub ping_only: bool,
+    /// `-sV` ran: adds the VERSION column, the `?` on open ports whose
+    /// service is only a guess (confidence 5 or less) and the final
+    /// "Service detection performed" line.
+    pub version_scan: bool,
     /// `<?xml-stylesheet?>` href, `None` for `--no-stylesheet`.
     pub stylesheet: Option<String>,
 }
@@ -203,6 +207,9 @@ pub enum ServiceMethod {
 }
 
 /// `<service>` of a port.
+///
+/// Every text field may come from a remote banner: writers escape them.
+/// An empty string counts as absent, as a NULL field does in Nmap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Service {
     pub name: String,
@@ -215,8 +222,11 @@ pub struct Service {
     /// The service was reached through TLS (`tunnel="ssl"`, `ssl/` prefix).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub tunnel_ssl: bool,
-    /// The service fingerprint (`SF-Port…` block) of a port that returned
-    /// data no signature matched.
+    /// The service fingerprint of a port that returned data no signature
+    /// matched, exactly as Nmap prints it for submission: the `SF-Port…`
+    /// text wrapped into lines joined with `\n`, every line after the first
+    /// starting with `SF:`, ending in `;` (no final newline). Normal output
+    /// prints it as is, XML removes every `\nSF:`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub servicefp: Option<String>,
 }
@@ -233,10 +243,35 @@ impl Service {
             servicefp: None,
         }
     }
+
+    /// A service identified by a probe response (`method="probed"`,
+    /// conf 10: a hard or soft match).
+    pub fn probed(name: impl Into<String>, version: VersionInfo) -> Self {
+        Self {
+            name: name.into(),
+            method: ServiceMethod::Probed,
+            conf: 10,
+            version,
+            tunnel_ssl: false,
+            servicefp: None,
+        }
+    }
+
+    /// A port that accepted the connection and closed it without sending
+    /// anything (`tcpwrapped`, probed, conf 8).
+    pub fn tcpwrapped() -> Self {
+        Self {
+            conf: 8,
+            ..Self::probed("tcpwrapped", VersionInfo::default())
+        }
+    }
 }
 
 /// What version detection learnt about a service, as Nmap's `p/ v/ i/ h/
-/// o/ d/` and `cpe:/…/` templates give it.
+/// o/ d/` and `cpe:/…/` templates give it. Normal output joins `product
+/// version (extrainfo)` into the VERSION column; `hostname`, `ostype`,
+/// `devicetype` and the `cpe:/o…` and `cpe:/h…` CPEs of open ports go to
+/// the host's `Service Info:` line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct VersionInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -251,6 +286,7 @@ pub struct VersionInfo {
     pub ostype: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub devicetype: Option<String>,
+    /// CPE 2.2 URIs (`cpe:/a:openbsd:openssh:9.2p1`), in template order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cpes: Vec<String>,
 }

@@ -5,7 +5,8 @@ mod common;
 use chrono::{DateTime, Local, Offset, Utc};
 use common::*;
 use nmaps_model::{
-    Host, HostState, HostnameKind, NMAPS_VERSION, PortState, Reason, RunInfo, RunStats, ScanType,
+    Host, HostState, HostnameKind, NMAPS_VERSION, Port, PortState, Protocol, Reason, RunInfo,
+    RunStats, ScanType, Service, VersionInfo,
 };
 use nmaps_output::{Format, WriterOptions, format_ctime};
 
@@ -498,6 +499,217 @@ fn m7() -> Scenario {
     }
 }
 
+/// The fingerprint of `port` as Nmap printed it in `golden/NAME.nmap`: the
+/// `SF-Port…` line and the `SF:` lines after it.
+fn golden_fp(name: &str, port: u16) -> String {
+    let text = expected(name, "nmap");
+    let start = format!("SF-Port{port}-");
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(&start));
+    let mut fp = vec![lines.next().expect("fingerprint in golden file")];
+    fp.extend(lines.take_while(|l| l.starts_with("SF:")));
+    fp.join("\n")
+}
+
+fn text(s: &str) -> Option<String> {
+    Some(s.to_string())
+}
+
+/// The nginx `Server:` header suffix the v1/v2 servers sent (`i/$2/`).
+const NGINX_EXTRA: &str = "mod & <b>, \"q\"/x 'y' --z";
+
+/// The services the -sV reference runs found on the test servers of
+/// 127.0.0.1 in a private network namespace (see golden/README.md).
+fn v_service(name: &str, port: u16) -> Option<Service> {
+    let nginx = || {
+        Service::probed(
+            "http",
+            VersionInfo {
+                product: text("nginx"),
+                version: text("1.22.1"),
+                extrainfo: text(NGINX_EXTRA),
+                cpes: vec!["cpe:/a:igor_sysoev:nginx:1.22.1".to_string()],
+                ..VersionInfo::default()
+            },
+        )
+    };
+    Some(match port {
+        21 => Service::probed(
+            "ftp",
+            VersionInfo {
+                product: text("Epson printer ftpd"),
+                version: text("1.0"),
+                extrainfo: text("Epson PM-A820"),
+                hostname: text("epson.example.test"),
+                devicetype: text("printer"),
+                ..VersionInfo::default()
+            },
+        ),
+        22 => Service::probed(
+            "ssh",
+            VersionInfo {
+                product: text("OpenSSH"),
+                version: text("9.2p1 Debian 2+deb12u3"),
+                extrainfo: text("protocol 2.0"),
+                ostype: text("Linux"),
+                cpes: vec![
+                    "cpe:/a:openbsd:openssh:9.2p1".to_string(),
+                    "cpe:/o:linux:linux_kernel".to_string(),
+                ],
+                ..VersionInfo::default()
+            },
+        ),
+        25 => Service::probed(
+            "smtp",
+            VersionInfo {
+                product: text("Hotmail Popper hotmail to smtp gateway"),
+                hostname: text("mail.example.test"),
+                ..VersionInfo::default()
+            },
+        ),
+        80 => nginx(),
+        443 => Service {
+            tunnel_ssl: true,
+            ..nginx()
+        },
+        2000 => Service::tcpwrapped(),
+        5000 => Service::from_table("upnp"),
+        9998 => Service {
+            servicefp: Some(golden_fp(name, 9998)),
+            ..Service::from_table("distinct32")
+        },
+        9999 => Service {
+            servicefp: Some(golden_fp(name, 9999)),
+            ..Service::from_table("abyss")
+        },
+        _ => return None,
+    })
+}
+
+fn v_open(name: &str, n: u16) -> Port {
+    let mut p = port(n, OPEN, Reason::SynAck, None);
+    p.reason_ttl = 64;
+    p.service = v_service(name, n);
+    p
+}
+
+fn v_host(srtt: u64, rttvar: u64, start: u64, end: u64) -> Host {
+    let mut h = host("127.0.0.1", HostState::Up, Reason::LocalhostResponse);
+    ptr(&mut h, "localhost");
+    timing(&mut h, srtt, rttvar, 100000);
+    h.start = Some(at(start));
+    h.end = Some(at(end));
+    h
+}
+
+const V_OPEN: &[u16] = &[21, 22, 25, 80, 443, 2000, 5000, 9998, 9999];
+
+/// `-sV`: versions, ssl/, tcpwrapped, `?` guesses, two fingerprints, a
+/// Service Info line with two hosts, an OS, a device and a CPE.
+fn v1() -> Scenario {
+    let ports: Vec<u16> = (1..=30).chain([80, 443, 2000, 5000, 9998, 9999]).collect();
+    let mut run = syn_run(
+        "nmap -sV -p 1-30,80,443,2000,5000,9998,9999 -oA v1 127.0.0.1",
+        1795945180,
+        &ports,
+    );
+    run.version_scan = true;
+    let mut h = v_host(5, 1, 1795945181, 1795945343);
+    h.ports = ports
+        .iter()
+        .map(|&n| {
+            if V_OPEN.contains(&n) {
+                v_open("v1", n)
+            } else {
+                let mut p = port(n, CLOSED, Reason::Reset, None);
+                p.reason_ttl = 64;
+                p
+            }
+        })
+        .collect();
+    Scenario {
+        name: "v1",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945343, 162860, 1, 1),
+    }
+}
+
+/// `-sV -v --reason`: the VERSION column after REASON.
+fn v2() -> Scenario {
+    let ports = [22, 80, 443, 2000, 5000, 9998, 9999];
+    let mut run = syn_run(
+        "nmap -sV -v --reason -p 22,80,443,2000,5000,9998,9999 -oA v2 127.0.0.1",
+        1795945343,
+        &ports,
+    );
+    run.version_scan = true;
+    run.verbose = 1;
+    run.reason = true;
+    let mut h = v_host(28, 909, 1795945343, 1795945506);
+    h.ports = ports.iter().map(|&n| v_open("v2", n)).collect();
+    Scenario {
+        name: "v2",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945506, 162770, 1, 1),
+    }
+}
+
+/// `-sS -sU -sV`: an open|filtered table guess gets no `?`.
+fn v3() -> Scenario {
+    let mut run = syn_run(
+        "nmap -sS -sU -sV -p T:22,U:53,161 -oA v3 127.0.0.1",
+        1795945518,
+        &[22],
+    );
+    run.scan_info.push(nmaps_model::ScanInfo {
+        scan_type: ScanType::Udp,
+        protocol: Protocol::Udp,
+        scan_flags: None,
+        ports: vec![53, 161],
+    });
+    run.version_scan = true;
+    let mut h = v_host(49, 3751, 1795945519, 1795945626);
+    let mut dns = port(53, CLOSED, Reason::PortUnreach, Some("domain"));
+    dns.protocol = Protocol::Udp;
+    dns.reason_ttl = 64;
+    let mut snmp = port(
+        161,
+        PortState::OpenFiltered,
+        Reason::NoResponse,
+        Some("snmp"),
+    );
+    snmp.protocol = Protocol::Udp;
+    h.ports = vec![v_open("v3", 22), dns, snmp];
+    Scenario {
+        name: "v3",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945626, 107700, 1, 1),
+    }
+}
+
+/// `-sV` with only closed ports: the VERSION header, no versions.
+fn v4() -> Scenario {
+    let mut run = syn_run("nmap -sV -p 1-3 -oA v4 127.0.0.1", 1795945626, &[1, 2, 3]);
+    run.version_scan = true;
+    let mut h = v_host(39, 2828, 1795945628, 1795945628);
+    h.ports = [(1, "tcpmux"), (2, "compressnet"), (3, "compressnet")]
+        .iter()
+        .map(|&(n, svc)| {
+            let mut p = port(n, CLOSED, Reason::Reset, Some(svc));
+            p.reason_ttl = 64;
+            p
+        })
+        .collect();
+    Scenario {
+        name: "v4",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945628, 1900, 1, 1),
+    }
+}
+
 fn scenarios() -> Vec<Scenario> {
     vec![
         t1(),
@@ -516,6 +728,10 @@ fn scenarios() -> Vec<Scenario> {
         m5(),
         m6(),
         m7(),
+        v1(),
+        v2(),
+        v3(),
+        v4(),
     ]
 }
 
