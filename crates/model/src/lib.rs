@@ -291,6 +291,75 @@ pub struct VersionInfo {
     pub cpes: Vec<String>,
 }
 
+impl VersionInfo {
+    /// Longest `product` Nmap keeps, in bytes.
+    pub const PRODUCT_MAX: usize = 80;
+    /// Longest `version`.
+    pub const VERSION_MAX: usize = 80;
+    /// Longest `extrainfo`.
+    pub const EXTRAINFO_MAX: usize = 256;
+    /// Longest `hostname`.
+    pub const HOSTNAME_MAX: usize = 80;
+    /// Longest `ostype`.
+    pub const OSTYPE_MAX: usize = 32;
+    /// Longest `devicetype`.
+    pub const DEVICETYPE_MAX: usize = 32;
+    /// Longest CPE.
+    pub const CPE_MAX: usize = 80;
+
+    /// The findings as Nmap keeps them (`PortList::setServiceProbeResults`):
+    /// every field passed through [`nmap_printable`] with its length limit,
+    /// empty fields and CPEs dropped. Writers print this, so a value that
+    /// came straight off the network is shown exactly as Nmap would show
+    /// it; applying it twice changes nothing.
+    pub fn nmap_stored(&self) -> VersionInfo {
+        let f =
+            |v: &Option<String>, max| v.as_deref().and_then(|s| nmap_printable(s.as_bytes(), max));
+        VersionInfo {
+            product: f(&self.product, Self::PRODUCT_MAX),
+            version: f(&self.version, Self::VERSION_MAX),
+            extrainfo: f(&self.extrainfo, Self::EXTRAINFO_MAX),
+            hostname: f(&self.hostname, Self::HOSTNAME_MAX),
+            ostype: f(&self.ostype, Self::OSTYPE_MAX),
+            devicetype: f(&self.devicetype, Self::DEVICETYPE_MAX),
+            cpes: self
+                .cpes
+                .iter()
+                .filter_map(|c| nmap_printable(c.as_bytes(), Self::CPE_MAX))
+                .collect(),
+        }
+    }
+}
+
+/// How Nmap stores a version-detection text (`cstringSanityCheck`): the
+/// bytes up to the first NUL, cut to `max` bytes, every byte outside
+/// printable ASCII (0x20–0x7E) replaced by `.`; `None` when nothing is
+/// left. The engine should build [`VersionInfo`] fields from the raw
+/// banner bytes with this (`nmap_printable(raw, VersionInfo::PRODUCT_MAX)`),
+/// so that a non-UTF-8 byte becomes one `.` as in Nmap.
+pub fn nmap_printable(raw: &[u8], max: usize) -> Option<String> {
+    let end = raw
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(raw.len())
+        .min(max);
+    if end == 0 {
+        return None;
+    }
+    Some(
+        raw[..end]
+            .iter()
+            .map(|&b| {
+                if (0x20..=0x7e).contains(&b) {
+                    char::from(b)
+                } else {
+                    '.'
+                }
+            })
+            .collect(),
+    )
+}
+
 /// One scanned port and what was learnt about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Port {
@@ -491,6 +560,31 @@ pub fn range_list(ports: &[u16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nmap_printable_like_cstring_sanity_check() {
+        assert_eq!(
+            nmap_printable(b"\x1b[31mred caf\xc3\xa9 \xff\x7f~", 80).as_deref(),
+            Some(".[31mred caf.. ..~")
+        );
+        assert_eq!(nmap_printable(b"ab\0cd", 80).as_deref(), Some("ab"));
+        assert_eq!(nmap_printable(b"\0cd", 80), None);
+        assert_eq!(nmap_printable(b"", 80), None);
+        assert_eq!(nmap_printable(b"abcdef", 4).as_deref(), Some("abcd"));
+        let v = VersionInfo {
+            product: Some("é\n".into()),
+            version: Some(String::new()),
+            ostype: Some("o".repeat(40)),
+            cpes: vec![String::new(), "cpe:/o:x".into()],
+            ..VersionInfo::default()
+        };
+        let s = v.nmap_stored();
+        assert_eq!(s.product.as_deref(), Some("..."));
+        assert_eq!(s.version, None);
+        assert_eq!(s.ostype.as_deref(), Some("o".repeat(32).as_str()));
+        assert_eq!(s.cpes, vec!["cpe:/o:x".to_string()]);
+        assert_eq!(s.nmap_stored(), s);
+    }
 
     #[test]
     fn range_list_compresses_runs() {

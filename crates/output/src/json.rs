@@ -253,7 +253,7 @@ fn ports(run: &RunInfo, host: &Host) -> String {
 
 /// `service`: the `<service>` attributes, CPEs as the array `cpe`.
 fn service(svc: &Service) -> String {
-    let v = &svc.version;
+    let v = &svc.version.nmap_stored();
     let mut o = Obj::new().str("name", &svc.name);
     for (key, value) in [
         ("product", &v.product),

@@ -4,7 +4,11 @@
 //! `Port::getNmapServiceName`, `serviceDeductions::populateFullVersionString`,
 //! `printserviceinfooutput` and `servicefp_sf_remove`).
 //!
-//! Everything here returns raw text; callers escape it for their format.
+//! Version fields are printed as Nmap stores them
+//! ([`VersionInfo::nmap_stored`](nmaps_model::VersionInfo::nmap_stored):
+//! printable ASCII, cut to Nmap's limits). Everything here returns raw
+//! text; callers escape it for their format (service names and
+//! fingerprints are not sanitised that way).
 
 use crate::escape::screen_escape_bytes;
 use nmaps_model::{Host, Port, PortState, Protocol, RunInfo, Service};
@@ -63,7 +67,7 @@ fn cat(dst: &mut Vec<u8>, src: &[u8], n: usize) {
 /// exist, each cut with `...` the way Nmap fits them into its 160-byte
 /// buffer. Bytes, since a cut can fall inside a UTF-8 character.
 pub(crate) fn full_version(svc: &Service) -> Vec<u8> {
-    let v = &svc.version;
+    let v = &svc.version.nmap_stored();
     let mut dst = Vec::new();
     let mut spaceleft = VERSION_BUF - 1;
     let mut needpad = false;
@@ -179,7 +183,7 @@ pub(crate) fn service_info_line(host: &Host) -> Option<String> {
         let Some(svc) = &p.service else {
             continue;
         };
-        let v = &svc.version;
+        let v = &svc.version.nmap_stored();
         if let Some(h) = field(&v.hostname)
             && !ptr.eq_ignore_ascii_case(h)
         {
@@ -238,11 +242,14 @@ pub(crate) fn fingerprint_block(fps: &[&str]) -> String {
                 "==============NEXT SERVICE FINGERPRINT (SUBMIT INDIVIDUALLY)==============\n",
             );
         }
-        // The fingerprint's own line breaks stay; anything else is escaped.
-        for line in fp.split('\n') {
-            out.push_str(&crate::escape::screen_escape(line));
-            out.push('\n');
-        }
+        // The fingerprint's own line breaks (before `SF:`) stay; any other
+        // control character is escaped.
+        let lines: Vec<String> = fp
+            .split("\nSF:")
+            .map(crate::escape::screen_escape)
+            .collect();
+        out.push_str(&lines.join("\nSF:"));
+        out.push('\n');
     }
     out
 }
@@ -301,27 +308,27 @@ mod tests {
 
     #[test]
     fn version_truncates_like_nmap() {
-        // Product longer than the buffer: 156 bytes and "...".
-        let long = "a".repeat(200);
-        let got = fv(Some(&long), Some("1"), Some("x"));
-        assert_eq!(got, format!("{}...", "a".repeat(156)));
-        // Product fills all but 7 bytes: version and extrainfo skipped.
-        let p = "p".repeat(152);
-        assert_eq!(fv(Some(&p), Some("1"), Some("x")), p);
-        // 8 left: version fits after the pad.
-        let p = "p".repeat(151);
-        assert_eq!(fv(Some(&p), Some("1"), None), format!("{p} 1"));
-        // Extrainfo cut inside the parentheses.
-        let p = "p".repeat(100);
-        let e = "e".repeat(100);
-        let got = fv(Some(&p), None, Some(&e));
-        // 159 - 100 = 59 left, 58 after the pad: "(" + 53 + "..." + ")".
-        assert_eq!(got, format!("{p} ({}...)", "e".repeat(53)));
+        let p = "p".repeat(80);
+        // Fields are first cut to Nmap's limits (product 80 bytes).
+        assert_eq!(fv(Some(&"p".repeat(200)), None, None), p);
+        // Version longer than what is left: 75 bytes and "...".
+        let got = fv(Some(&p), Some(&"v".repeat(80)), Some("x"));
+        assert_eq!(got, format!("{p} {}...", "v".repeat(75)));
+        // 6 or 7 bytes left: extrainfo skipped; 8 left: it fits.
+        let v = "v".repeat(72);
+        assert_eq!(fv(Some(&p), Some(&v), Some("x")), format!("{p} {v}"));
+        let v = "v".repeat(71);
+        assert_eq!(fv(Some(&p), Some(&v), Some("x")), format!("{p} {v}"));
+        let v = "v".repeat(70);
+        assert_eq!(fv(Some(&p), Some(&v), Some("x")), format!("{p} {v} (x)"));
+        // Extrainfo cut inside the parentheses: 78 left after the pad,
+        // "(" + 73 + "..." + ")".
+        let got = fv(Some(&p), None, Some(&"e".repeat(256)));
+        assert_eq!(got, format!("{p} ({}...)", "e".repeat(73)));
         // Extrainfo that exactly fills the buffer loses its ")".
-        let e = "e".repeat(56);
-        let got = fv(Some(&p), None, Some(&e));
-        assert_eq!(got, format!("{p} ({e}"));
-        let e = "e".repeat(55);
+        let e = "e".repeat(76);
+        assert_eq!(fv(Some(&p), None, Some(&e)), format!("{p} ({e}"));
+        let e = "e".repeat(75);
         assert_eq!(fv(Some(&p), None, Some(&e)), format!("{p} ({e})"));
     }
 

@@ -212,7 +212,7 @@ fn service_element(s: &mut String, svc: &Service) {
         svc.name.as_str()
     };
     let _ = write!(s, "<service name=\"{}\"", x(name));
-    let v = &svc.version;
+    let v = &svc.version.nmap_stored();
     for (attr, value) in [
         ("product", &v.product),
         ("version", &v.version),

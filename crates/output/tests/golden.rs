@@ -710,6 +710,81 @@ fn v4() -> Scenario {
     }
 }
 
+/// `-sV`: plural Service Info fields (two OS types, two device types, two
+/// CPEs), a hostname equal to the PTR name but for case (left out), an
+/// extrainfo too long for the VERSION column.
+fn v5() -> Scenario {
+    let ports = [21, 22, 23, 25, 80];
+    let mut run = syn_run(
+        "nmap -sV -p 21-23,25,80 -oA v5 127.0.0.1",
+        1795945957,
+        &ports,
+    );
+    run.version_scan = true;
+    let mut h = v_host(38, 1607, 1795945958, 1795945964);
+    let long: String = (0..40).map(|i| format!("x{i:03}/")).collect();
+    h.ports = ports
+        .iter()
+        .map(|&n| {
+            let mut p = v_open("v5", n);
+            match n {
+                23 => {
+                    p.service = Some(Service::probed(
+                        "telnet",
+                        VersionInfo {
+                            product: text("Cisco router telnetd"),
+                            ostype: text("IOS"),
+                            devicetype: text("router"),
+                            cpes: vec![
+                                "cpe:/a:cisco:telnet".to_string(),
+                                "cpe:/o:cisco:ios".to_string(),
+                            ],
+                            ..VersionInfo::default()
+                        },
+                    ));
+                }
+                25 => {
+                    let svc = p.service.as_mut().unwrap();
+                    svc.version.hostname = text("LOCALHOST");
+                }
+                80 => {
+                    let svc = p.service.as_mut().unwrap();
+                    svc.version.extrainfo = Some(long.clone());
+                }
+                _ => {}
+            }
+            p
+        })
+        .collect();
+    Scenario {
+        name: "v5",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945964, 7010, 1, 1),
+    }
+}
+
+/// `-sV` against `Server: nginx/1.22.1 + ESC[31mred ESC[0m \x01\x7f café
+/// \xff end`: Nmap keeps the extrainfo as printable ASCII. The engine
+/// builds it from the raw bytes with `nmap_printable`.
+fn h1() -> Scenario {
+    let mut run = syn_run("nmap -sV -p 8080 -oA h1 127.0.0.1", 1795945964, &[8080]);
+    run.version_scan = true;
+    let mut h = v_host(31, 5000, 1795945965, 1795945971);
+    let raw = b"\x1b[31mred\x1b[0m \x01\x7f caf\xc3\xa9 \xff end";
+    let mut p = v_open("h1", 80);
+    p.number = 8080;
+    let svc = p.service.as_mut().unwrap();
+    svc.version.extrainfo = nmaps_model::nmap_printable(raw, VersionInfo::EXTRAINFO_MAX);
+    h.ports = vec![p];
+    Scenario {
+        name: "h1",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945971, 7140, 1, 1),
+    }
+}
+
 fn scenarios() -> Vec<Scenario> {
     vec![
         t1(),
@@ -732,6 +807,8 @@ fn scenarios() -> Vec<Scenario> {
         v2(),
         v3(),
         v4(),
+        v5(),
+        h1(),
     ]
 }
 
