@@ -984,3 +984,35 @@ fn json_mirrors_the_xml_model() {
     assert_eq!(v["hosts"][0]["times"]["srtt"], 141);
     assert!(sc.hosts[0].hostnames[0].kind == HostnameKind::Ptr);
 }
+
+#[test]
+fn json_service_fields() {
+    let sc = v1();
+    let doc = render(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.hosts,
+        &sc.stats,
+    );
+    // The examples of docs/json.md.
+    for example in [
+        r#""service":{"name":"ssh","product":"OpenSSH","version":"9.2p1 Debian 2+deb12u3","extrainfo":"protocol 2.0","ostype":"Linux","method":"probed","conf":10,"cpe":["cpe:/a:openbsd:openssh:9.2p1","cpe:/o:linux:linux_kernel"]}"#,
+        r#""service":{"name":"tcpwrapped","method":"probed","conf":8}"#,
+        r#""service":{"name":"upnp","method":"table","conf":3}"#,
+    ] {
+        assert!(doc.contains(example), "{example}\n{doc}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let ports = v["hosts"][0]["ports"]["port"].as_array().unwrap();
+    let by_port = |n: u16| ports.iter().find(|p| p["portid"] == n).unwrap();
+    let https = &by_port(443)["service"];
+    assert_eq!(https["tunnel"], "ssl");
+    assert_eq!(https["extrainfo"], NGINX_EXTRA);
+    let ftp = &by_port(21)["service"];
+    assert_eq!(ftp["hostname"], "epson.example.test");
+    assert_eq!(ftp["devicetype"], "printer");
+    let fp = by_port(9998)["service"]["servicefp"].as_str().unwrap();
+    assert_eq!(fp, golden_fp("v1", 9998));
+    assert!(fp.contains("\nSF:"));
+}
