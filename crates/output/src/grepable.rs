@@ -4,7 +4,7 @@ use crate::emit;
 use crate::escape::screen_escape as esc;
 use crate::escape::screen_escape_bytes;
 use crate::fold::fold;
-use crate::service::{full_version, service_name};
+use crate::service::{full_version, has_service, service_name};
 use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args};
 use nmaps_model::{
@@ -145,7 +145,7 @@ fn ports_line(s: &mut String, run: &RunInfo, host: &Host, who: &str) {
         } else {
             // Nmap writes `|` for every `/` of the service and version
             // texts, so that the fields can be split at `/`.
-            let (service, version) = match &p.service {
+            let (service, version) = match p.service.as_ref().filter(|s| has_service(s)) {
                 Some(svc) => (
                     esc(&service_name(run, p)).replace('/', "|"),
                     screen_escape_bytes(&full_version(svc)).replace('/', "|"),

@@ -5,7 +5,7 @@
 //! value. The schema is described in `docs/json.md`.
 
 use crate::fold::fold;
-use crate::service::field;
+use crate::service::{field, has_service};
 use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args};
 use crate::{emit, epoch};
@@ -240,7 +240,7 @@ fn ports(run: &RunInfo, host: &Host) -> String {
                 }
                 st.done()
             });
-        if let Some(svc) = &p.service {
+        if let Some(svc) = p.service.as_ref().filter(|s| has_service(s)) {
             o = o.raw("service", &service(svc));
         }
         o.done()

@@ -28,6 +28,12 @@ pub(crate) fn field(v: &Option<String>) -> Option<&str> {
     v.as_deref().filter(|s| !s.is_empty())
 }
 
+/// Whether Nmap writes a `<service>` element (and the grepable service
+/// field) for this service: it needs a name, a fingerprint or a tunnel.
+pub(crate) fn has_service(svc: &Service) -> bool {
+    !svc.name.is_empty() || field(&svc.servicefp).is_some() || svc.tunnel_ssl
+}
+
 /// The SERVICE column (and grepable service field) of a port: `ssl/` when
 /// tunnelled, `unknown` without a name, and `?` after the name of an open
 /// port whose service is a guess (confidence 5 or less) when `-sV` ran.
@@ -395,6 +401,51 @@ mod tests {
             service_name(&run(true), &port(PortState::Open, Some(long))),
             ""
         );
+    }
+
+    #[test]
+    fn service_info_collects_like_nmap() {
+        let mut host = Host::new("192.0.2.1".parse().unwrap());
+        host.hostnames.push(nmaps_model::Hostname {
+            name: "Box.Example".into(),
+            kind: nmaps_model::HostnameKind::Ptr,
+        });
+        let with = |state, h: &str, o: &str, cpe: &str| {
+            port(
+                state,
+                Some(Service::probed(
+                    "x",
+                    VersionInfo {
+                        hostname: Some(h.into()),
+                        ostype: Some(o.into()),
+                        cpes: vec![cpe.into(), "cpe:/a:app:1".into()],
+                        ..VersionInfo::default()
+                    },
+                )),
+            )
+        };
+        host.ports = vec![
+            with(PortState::Open, "box.example", "Linux", "cpe:/o:linux"),
+            with(PortState::Open, "a.example", "Linux", "cpe:/h:hw"),
+            with(PortState::Open, "A.EXAMPLE", "linux", "cpe:/o:linux"),
+            with(PortState::OpenFiltered, "udp.example", "Other", "cpe:/o:x"),
+        ];
+        for (i, o) in ["b", "c", "d", "e", "f"].iter().enumerate() {
+            let mut p = with(PortState::Open, o, o, "x");
+            p.number = 10 + i as u16;
+            host.ports.push(p);
+        }
+        assert_eq!(
+            service_info_line(&host).unwrap(),
+            "Service Info: Hosts: a.example, b, c, d, e; OSs: Linux, linux, b, c, d; CPE: cpe:/o:linux, cpe:/h:hw, x\n"
+        );
+        host.ports.truncate(1);
+        assert_eq!(
+            service_info_line(&host).unwrap(),
+            "Service Info: OS: Linux; CPE: cpe:/o:linux\n"
+        );
+        host.ports[0].state = PortState::Closed;
+        assert_eq!(service_info_line(&host), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use crate::escape::xml_escape as x;
 use crate::fold::fold;
-use crate::service::{field, xml_servicefp};
+use crate::service::{field, has_service, xml_servicefp};
 use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args, secs2};
 use crate::{emit, epoch};
@@ -195,7 +195,7 @@ fn ports(s: &mut String, run: &RunInfo, host: &Host) {
                 .map(|ip| format!(" reason_ip=\"{ip}\""))
                 .unwrap_or_default()
         );
-        if let Some(svc) = &p.service {
+        if let Some(svc) = p.service.as_ref().filter(|s| has_service(s)) {
             service_element(s, svc);
         }
         s.push_str("</port>\n");
