@@ -208,8 +208,10 @@ pub enum ServiceMethod {
 
 /// `<service>` of a port.
 ///
-/// Every text field may come from a remote banner: writers escape them.
-/// An empty string counts as absent, as a NULL field does in Nmap.
+/// Every text field may come from a remote banner. Writers show the
+/// version fields as Nmap stores them ([`VersionInfo::nmap_stored`]) and
+/// escape the name and the fingerprint. An empty string counts as absent,
+/// as a NULL field does in Nmap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Service {
     pub name: String,
