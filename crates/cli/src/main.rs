@@ -97,6 +97,7 @@ fn print_iflist(argv: Vec<String>, opts: &Options) -> ExitCode {
         open_only: opts.open,
         list_scan: false,
         ping_only: false,
+        version_scan: false,
         stylesheet: None,
     };
     let wopts = WriterOptions {
@@ -322,6 +323,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
         open_only: opts.open,
         list_scan: opts.list_scan,
         ping_only: opts.ping_scan,
+        version_scan: false,
         stylesheet: plan.stylesheet.clone(),
     };
     let mut io_error = writers.begin(&run).err();

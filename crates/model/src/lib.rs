@@ -154,6 +154,10 @@ pub struct RunInfo {
     pub list_scan: bool,
     /// `-sn`: no port scan.
     pub ping_only: bool,
+    /// `-sV` ran: adds the VERSION column, the `?` on open ports whose
+    /// service is only a guess (confidence 5 or less) and the final
+    /// "Service detection performed" line.
+    pub version_scan: bool,
     /// `<?xml-stylesheet?>` href, `None` for `--no-stylesheet`.
     pub stylesheet: Option<String>,
 }
@@ -203,6 +207,11 @@ pub enum ServiceMethod {
 }
 
 /// `<service>` of a port.
+///
+/// Every text field may come from a remote banner. Writers show the
+/// version fields as Nmap stores them ([`VersionInfo::nmap_stored`]) and
+/// escape the name and the fingerprint. An empty string counts as absent,
+/// as a NULL field does in Nmap.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Service {
     pub name: String,
@@ -215,8 +224,11 @@ pub struct Service {
     /// The service was reached through TLS (`tunnel="ssl"`, `ssl/` prefix).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub tunnel_ssl: bool,
-    /// The service fingerprint (`SF-Port…` block) of a port that returned
-    /// data no signature matched.
+    /// The service fingerprint of a port that returned data no signature
+    /// matched, exactly as Nmap prints it for submission: the `SF-Port…`
+    /// text wrapped into lines joined with `\n`, every line after the first
+    /// starting with `SF:`, ending in `;` (no final newline). Normal output
+    /// prints it as is, XML removes every `\nSF:`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub servicefp: Option<String>,
 }
@@ -233,10 +245,35 @@ impl Service {
             servicefp: None,
         }
     }
+
+    /// A service identified by a probe response (`method="probed"`,
+    /// conf 10: a hard or soft match).
+    pub fn probed(name: impl Into<String>, version: VersionInfo) -> Self {
+        Self {
+            name: name.into(),
+            method: ServiceMethod::Probed,
+            conf: 10,
+            version,
+            tunnel_ssl: false,
+            servicefp: None,
+        }
+    }
+
+    /// A port that accepted the connection and closed it without sending
+    /// anything (`tcpwrapped`, probed, conf 8).
+    pub fn tcpwrapped() -> Self {
+        Self {
+            conf: 8,
+            ..Self::probed("tcpwrapped", VersionInfo::default())
+        }
+    }
 }
 
 /// What version detection learnt about a service, as Nmap's `p/ v/ i/ h/
-/// o/ d/` and `cpe:/…/` templates give it.
+/// o/ d/` and `cpe:/…/` templates give it. Normal output joins `product
+/// version (extrainfo)` into the VERSION column; `hostname`, `ostype`,
+/// `devicetype` and the `cpe:/o…` and `cpe:/h…` CPEs of open ports go to
+/// the host's `Service Info:` line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct VersionInfo {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -251,8 +288,78 @@ pub struct VersionInfo {
     pub ostype: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub devicetype: Option<String>,
+    /// CPE 2.2 URIs (`cpe:/a:openbsd:openssh:9.2p1`), in template order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub cpes: Vec<String>,
+}
+
+impl VersionInfo {
+    /// Longest `product` Nmap keeps, in bytes.
+    pub const PRODUCT_MAX: usize = 80;
+    /// Longest `version`.
+    pub const VERSION_MAX: usize = 80;
+    /// Longest `extrainfo`.
+    pub const EXTRAINFO_MAX: usize = 256;
+    /// Longest `hostname`.
+    pub const HOSTNAME_MAX: usize = 80;
+    /// Longest `ostype`.
+    pub const OSTYPE_MAX: usize = 32;
+    /// Longest `devicetype`.
+    pub const DEVICETYPE_MAX: usize = 32;
+    /// Longest CPE.
+    pub const CPE_MAX: usize = 80;
+
+    /// The findings as Nmap keeps them (`PortList::setServiceProbeResults`):
+    /// every field passed through [`nmap_printable`] with its length limit,
+    /// empty fields and CPEs dropped. Writers print this, so a value that
+    /// came straight off the network is shown exactly as Nmap would show
+    /// it; applying it twice changes nothing.
+    pub fn nmap_stored(&self) -> VersionInfo {
+        let f =
+            |v: &Option<String>, max| v.as_deref().and_then(|s| nmap_printable(s.as_bytes(), max));
+        VersionInfo {
+            product: f(&self.product, Self::PRODUCT_MAX),
+            version: f(&self.version, Self::VERSION_MAX),
+            extrainfo: f(&self.extrainfo, Self::EXTRAINFO_MAX),
+            hostname: f(&self.hostname, Self::HOSTNAME_MAX),
+            ostype: f(&self.ostype, Self::OSTYPE_MAX),
+            devicetype: f(&self.devicetype, Self::DEVICETYPE_MAX),
+            cpes: self
+                .cpes
+                .iter()
+                .filter_map(|c| nmap_printable(c.as_bytes(), Self::CPE_MAX))
+                .collect(),
+        }
+    }
+}
+
+/// How Nmap stores a version-detection text (`cstringSanityCheck`): the
+/// bytes up to the first NUL, cut to `max` bytes, every byte outside
+/// printable ASCII (0x20–0x7E) replaced by `.`; `None` when nothing is
+/// left. The engine should build [`VersionInfo`] fields from the raw
+/// banner bytes with this (`nmap_printable(raw, VersionInfo::PRODUCT_MAX)`),
+/// so that a non-UTF-8 byte becomes one `.` as in Nmap.
+pub fn nmap_printable(raw: &[u8], max: usize) -> Option<String> {
+    let end = raw
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(raw.len())
+        .min(max);
+    if end == 0 {
+        return None;
+    }
+    Some(
+        raw[..end]
+            .iter()
+            .map(|&b| {
+                if (0x20..=0x7e).contains(&b) {
+                    char::from(b)
+                } else {
+                    '.'
+                }
+            })
+            .collect(),
+    )
 }
 
 /// One scanned port and what was learnt about it.
@@ -455,6 +562,31 @@ pub fn range_list(ports: &[u16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nmap_printable_like_cstring_sanity_check() {
+        assert_eq!(
+            nmap_printable(b"\x1b[31mred caf\xc3\xa9 \xff\x7f~", 80).as_deref(),
+            Some(".[31mred caf.. ..~")
+        );
+        assert_eq!(nmap_printable(b"ab\0cd", 80).as_deref(), Some("ab"));
+        assert_eq!(nmap_printable(b"\0cd", 80), None);
+        assert_eq!(nmap_printable(b"", 80), None);
+        assert_eq!(nmap_printable(b"abcdef", 4).as_deref(), Some("abcd"));
+        let v = VersionInfo {
+            product: Some("é\n".into()),
+            version: Some(String::new()),
+            ostype: Some("o".repeat(40)),
+            cpes: vec![String::new(), "cpe:/o:x".into()],
+            ..VersionInfo::default()
+        };
+        let s = v.nmap_stored();
+        assert_eq!(s.product.as_deref(), Some("..."));
+        assert_eq!(s.version, None);
+        assert_eq!(s.ostype.as_deref(), Some("o".repeat(32).as_str()));
+        assert_eq!(s.cpes, vec!["cpe:/o:x".to_string()]);
+        assert_eq!(s.nmap_stored(), s);
+    }
 
     #[test]
     fn range_list_compresses_runs() {

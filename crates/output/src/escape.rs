@@ -31,6 +31,20 @@ pub fn screen_escape(s: &str) -> String {
     out
 }
 
+/// [`screen_escape`] for bytes that may not be valid UTF-8 (a value cut
+/// to Nmap's buffer size in the middle of a character): valid text is
+/// escaped as usual, every byte of an invalid sequence becomes `\xNN`.
+pub(crate) fn screen_escape_bytes(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len());
+    for chunk in b.utf8_chunks() {
+        out.push_str(&screen_escape(chunk.valid()));
+        for byte in chunk.invalid() {
+            let _ = write!(out, "\\x{byte:02X}");
+        }
+    }
+    out
+}
+
 /// Escapes text for an XML attribute, text node or comment, as Nmap's
 /// `xml.cc` does: `<>&"'` become entities, the second `-` of every `--`
 /// becomes `&#45;`, and tab, CR, LF and every byte above 0x7F become
@@ -99,5 +113,13 @@ mod tests {
         assert_eq!(screen_escape("\u{9b}2J"), "\\xC2\\x9B2J");
         assert_eq!(screen_escape("\u{202e}abc"), "\\xE2\\x80\\xAEabc");
         assert_eq!(screen_escape("bücher"), "bücher");
+    }
+
+    #[test]
+    fn screen_bytes_rules() {
+        assert_eq!(screen_escape_bytes(b"a\x1b[31m"), "a\\x1B[31m");
+        assert_eq!(screen_escape_bytes("bü".as_bytes()), "bü");
+        assert_eq!(screen_escape_bytes(&"bü".as_bytes()[..2]), "b\\xC3");
+        assert_eq!(screen_escape_bytes(b"\xff\x00z"), "\\xFF\\x00z");
     }
 }

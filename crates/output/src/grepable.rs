@@ -2,7 +2,9 @@
 
 use crate::emit;
 use crate::escape::screen_escape as esc;
+use crate::escape::screen_escape_bytes;
 use crate::fold::fold;
+use crate::service::{full_version, has_service, service_name};
 use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args};
 use nmaps_model::{
@@ -133,21 +135,29 @@ fn ports_line(s: &mut String, run: &RunInfo, host: &Host, who: &str) {
         if i > 0 {
             s.push_str(", ");
         }
-        let service = p
-            .service
-            .as_ref()
-            .map(|svc| esc(&svc.name).replace('/', "|"))
-            .unwrap_or_default();
         if ipproto {
+            let service = p
+                .service
+                .as_ref()
+                .map(|svc| esc(&svc.name).replace('/', "|"))
+                .unwrap_or_default();
             let _ = write!(s, "{}/{}/{}/", p.number, p.state.as_str(), service);
         } else {
+            // Nmap writes `|` for every `/` of the service and version
+            // texts, so that the fields can be split at `/`.
+            let (service, version) = match p.service.as_ref().filter(|s| has_service(s)) {
+                Some(svc) => (
+                    esc(&service_name(run, p)).replace('/', "|"),
+                    screen_escape_bytes(&full_version(svc)).replace('/', "|"),
+                ),
+                None => (String::new(), String::new()),
+            };
             let _ = write!(
                 s,
-                "{}/{}/{}//{}///",
+                "{}/{}/{}//{service}//{version}/",
                 p.number,
                 p.state.as_str(),
                 p.protocol.as_str(),
-                service
             );
         }
     }

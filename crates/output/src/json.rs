@@ -5,12 +5,13 @@
 //! value. The schema is described in `docs/json.md`.
 
 use crate::fold::fold;
+use crate::service::{field, has_service};
 use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args};
 use crate::{emit, epoch};
 use nmaps_model::{
-    Exit, Host, HostnameKind, NMAP_COMPAT_VERSION, NMAPS_VERSION, RunInfo, RunStats, ServiceMethod,
-    range_list,
+    Exit, Host, HostnameKind, NMAP_COMPAT_VERSION, NMAPS_VERSION, RunInfo, RunStats, Service,
+    ServiceMethod, range_list,
 };
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -239,21 +240,8 @@ fn ports(run: &RunInfo, host: &Host) -> String {
                 }
                 st.done()
             });
-        if let Some(svc) = &p.service {
-            o = o.raw(
-                "service",
-                &Obj::new()
-                    .str("name", &svc.name)
-                    .str(
-                        "method",
-                        match svc.method {
-                            ServiceMethod::Table => "table",
-                            ServiceMethod::Probed => "probed",
-                        },
-                    )
-                    .num("conf", svc.conf)
-                    .done(),
-            );
+        if let Some(svc) = p.service.as_ref().filter(|s| has_service(s)) {
+            o = o.raw("service", &service(svc));
         }
         o.done()
     }));
@@ -261,6 +249,47 @@ fn ports(run: &RunInfo, host: &Host) -> String {
         .raw("extraports", &extraports)
         .raw("port", &port)
         .done()
+}
+
+/// `service`: the `<service>` attributes, CPEs as the array `cpe`.
+fn service(svc: &Service) -> String {
+    let v = &svc.version.nmap_stored();
+    let mut o = Obj::new().str("name", &svc.name);
+    for (key, value) in [
+        ("product", &v.product),
+        ("version", &v.version),
+        ("extrainfo", &v.extrainfo),
+        ("hostname", &v.hostname),
+        ("ostype", &v.ostype),
+        ("devicetype", &v.devicetype),
+        ("servicefp", &svc.servicefp),
+    ] {
+        if let Some(value) = field(value) {
+            o = o.str(key, value);
+        }
+    }
+    if svc.tunnel_ssl {
+        o = o.str("tunnel", "ssl");
+    }
+    o = o
+        .str(
+            "method",
+            match svc.method {
+                ServiceMethod::Table => "table",
+                ServiceMethod::Probed => "probed",
+            },
+        )
+        .num("conf", svc.conf);
+    let cpes: Vec<String> = v
+        .cpes
+        .iter()
+        .filter(|c| !c.is_empty())
+        .map(|c| quote(c))
+        .collect();
+    if !cpes.is_empty() {
+        o = o.raw("cpe", &array(cpes));
+    }
+    o.done()
 }
 
 fn tail(stats: &RunStats) -> String {

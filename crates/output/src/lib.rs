@@ -15,6 +15,7 @@ mod fold;
 mod grepable;
 mod json;
 mod normal;
+mod service;
 mod show;
 mod text;
 mod tz;

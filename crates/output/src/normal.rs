@@ -1,7 +1,10 @@
 //! Nmap's normal output (`-oN`) and the interactive report on stdout.
 
-use crate::escape::screen_escape as esc;
+use crate::escape::{screen_escape as esc, screen_escape_bytes};
 use crate::fold::{Folded, fold};
+use crate::service::{
+    fingerprint_block, fingerprints, full_version, service_info_line, service_name,
+};
 use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args, latency, name_ip};
 use crate::{WriterOptions, emit, epoch, tz};
@@ -67,6 +70,9 @@ impl crate::Writer for NormalWriter {
 
     fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()> {
         let mut s = String::new();
+        if stats.exit == Exit::Success && run.version_scan && stats.hosts_up > 0 {
+            s.push_str("Service detection performed. Please report any incorrect results at https://nmap.org/submit/ .\n");
+        }
         match (&stats.exit, self.opts.interactive) {
             (Exit::Error(_), true) => {}
             (Exit::Error(msg), false) => {
@@ -124,6 +130,9 @@ pub(crate) fn host_report(run: &RunInfo, opts: &WriterOptions, host: &Host) -> S
             }
             ports(&mut s, run, opts, host);
             mac_line(&mut s, host);
+            if let Some(info) = service_info_line(host) {
+                s.push_str(&info);
+            }
             s.push('\n');
         }
         Shown::Pinged if host.is_up() => mac_line(&mut s, host),
@@ -216,6 +225,15 @@ fn ports(s: &mut String, run: &RunInfo, opts: &WriterOptions, host: &Host) {
         s.push_str("Some closed ports may be reported as filtered due to --defeat-rst-ratelimit\n");
     }
     table(s, run, &folded);
+    if !ipproto(run) {
+        s.push_str(&fingerprint_block(&fingerprints(&folded.shown)));
+    }
+}
+
+fn ipproto(run: &RunInfo) -> bool {
+    run.scan_info
+        .iter()
+        .any(|i| i.scan_type == ScanType::IpProto)
 }
 
 fn not_shown(s: &mut String, host: &Host, folded: &Folded<'_>) {
@@ -252,10 +270,7 @@ fn not_shown(s: &mut String, host: &Host, folded: &Folded<'_>) {
 }
 
 fn table(s: &mut String, run: &RunInfo, folded: &Folded<'_>) {
-    let ipproto = run
-        .scan_info
-        .iter()
-        .any(|i| i.scan_type == ScanType::IpProto);
+    let ipproto = ipproto(run);
     let reason = show_reason(run);
     let mut rows: Vec<Vec<String>> = Vec::with_capacity(folded.shown.len() + 1);
     let mut head = vec![
@@ -266,6 +281,9 @@ fn table(s: &mut String, run: &RunInfo, folded: &Folded<'_>) {
     if reason {
         head.push("REASON".to_string());
     }
+    if run.version_scan {
+        head.push("VERSION".to_string());
+    }
     rows.push(head);
     for p in &folded.shown {
         let port = if ipproto {
@@ -273,9 +291,13 @@ fn table(s: &mut String, run: &RunInfo, folded: &Folded<'_>) {
         } else {
             format!("{}/{}", p.number, p.protocol.as_str())
         };
-        let service = match &p.service {
-            Some(svc) if !svc.name.is_empty() && svc.name != "unknown" => esc(&svc.name),
-            _ => "unknown".to_string(),
+        let service = if ipproto {
+            match &p.service {
+                Some(svc) if !svc.name.is_empty() && svc.name != "unknown" => esc(&svc.name),
+                _ => "unknown".to_string(),
+            }
+        } else {
+            esc(&service_name(run, p))
         };
         let mut row = vec![port, p.state.as_str().to_string(), service];
         if reason {
@@ -287,6 +309,13 @@ fn table(s: &mut String, run: &RunInfo, folded: &Folded<'_>) {
                 let _ = write!(r, " ttl {}", p.reason_ttl);
             }
             row.push(r);
+        }
+        if run.version_scan {
+            let version = match (&p.service, ipproto) {
+                (Some(svc), false) => screen_escape_bytes(&full_version(svc)),
+                _ => String::new(),
+            };
+            row.push(version);
         }
         rows.push(row);
     }

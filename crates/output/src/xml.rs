@@ -2,10 +2,13 @@
 
 use crate::escape::xml_escape as x;
 use crate::fold::fold;
+use crate::service::{field, has_service, xml_servicefp};
 use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args, secs2};
 use crate::{emit, epoch};
-use nmaps_model::{Exit, Host, NMAP_COMPAT_VERSION, RunInfo, RunStats, ServiceMethod, range_list};
+use nmaps_model::{
+    Exit, Host, NMAP_COMPAT_VERSION, RunInfo, RunStats, Service, ServiceMethod, range_list,
+};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -192,21 +195,57 @@ fn ports(s: &mut String, run: &RunInfo, host: &Host) {
                 .map(|ip| format!(" reason_ip=\"{ip}\""))
                 .unwrap_or_default()
         );
-        if let Some(svc) = &p.service {
-            let method = match svc.method {
-                ServiceMethod::Table => "table",
-                ServiceMethod::Probed => "probed",
-            };
-            let _ = write!(
-                s,
-                "<service name=\"{}\" method=\"{method}\" conf=\"{}\"/>",
-                x(&svc.name),
-                svc.conf
-            );
+        if let Some(svc) = p.service.as_ref().filter(|s| has_service(s)) {
+            service_element(s, svc);
         }
         s.push_str("</port>\n");
     }
     s.push_str("</ports>\n");
+}
+
+/// `<service …>` with its attributes in Nmap's order, then one `<cpe>`
+/// per CPE.
+fn service_element(s: &mut String, svc: &Service) {
+    let name = if svc.name.is_empty() {
+        "unknown"
+    } else {
+        svc.name.as_str()
+    };
+    let _ = write!(s, "<service name=\"{}\"", x(name));
+    let v = &svc.version.nmap_stored();
+    for (attr, value) in [
+        ("product", &v.product),
+        ("version", &v.version),
+        ("extrainfo", &v.extrainfo),
+        ("hostname", &v.hostname),
+        ("ostype", &v.ostype),
+        ("devicetype", &v.devicetype),
+    ] {
+        if let Some(value) = field(value) {
+            let _ = write!(s, " {attr}=\"{}\"", x(value));
+        }
+    }
+    if let Some(fp) = field(&svc.servicefp) {
+        let _ = write!(s, " servicefp=\"{}\"", x(&xml_servicefp(fp)));
+    }
+    if svc.tunnel_ssl {
+        s.push_str(" tunnel=\"ssl\"");
+    }
+    let method = match svc.method {
+        ServiceMethod::Table => "table",
+        ServiceMethod::Probed => "probed",
+    };
+    let _ = write!(s, " method=\"{method}\" conf=\"{}\"", svc.conf);
+    let cpes: Vec<&String> = v.cpes.iter().filter(|c| !c.is_empty()).collect();
+    if cpes.is_empty() {
+        s.push_str("/>");
+        return;
+    }
+    s.push('>');
+    for cpe in cpes {
+        let _ = write!(s, "<cpe>{}</cpe>", x(cpe));
+    }
+    s.push_str("</service>");
 }
 
 /// `<runstats>` and the closing `</nmaprun>`.

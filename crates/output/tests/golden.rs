@@ -5,7 +5,8 @@ mod common;
 use chrono::{DateTime, Local, Offset, Utc};
 use common::*;
 use nmaps_model::{
-    Host, HostState, HostnameKind, NMAPS_VERSION, PortState, Reason, RunInfo, RunStats, ScanType,
+    Host, HostState, HostnameKind, NMAPS_VERSION, Port, PortState, Protocol, Reason, RunInfo,
+    RunStats, ScanType, Service, VersionInfo,
 };
 use nmaps_output::{Format, WriterOptions, format_ctime};
 
@@ -498,6 +499,292 @@ fn m7() -> Scenario {
     }
 }
 
+/// The fingerprint of `port` as Nmap printed it in `golden/NAME.nmap`: the
+/// `SF-Port…` line and the `SF:` lines after it.
+fn golden_fp(name: &str, port: u16) -> String {
+    let text = expected(name, "nmap");
+    let start = format!("SF-Port{port}-");
+    let mut lines = text.lines().skip_while(|l| !l.starts_with(&start));
+    let mut fp = vec![lines.next().expect("fingerprint in golden file")];
+    fp.extend(lines.take_while(|l| l.starts_with("SF:")));
+    fp.join("\n")
+}
+
+fn text(s: &str) -> Option<String> {
+    Some(s.to_string())
+}
+
+/// The nginx `Server:` header suffix the v1/v2 servers sent (`i/$2/`).
+const NGINX_EXTRA: &str = "mod & <b>, \"q\"/x 'y' --z";
+
+/// The services the -sV reference runs found on the test servers of
+/// 127.0.0.1 in a private network namespace (see golden/README.md).
+fn v_service(name: &str, port: u16) -> Option<Service> {
+    let nginx = || {
+        Service::probed(
+            "http",
+            VersionInfo {
+                product: text("nginx"),
+                version: text("1.22.1"),
+                extrainfo: text(NGINX_EXTRA),
+                cpes: vec!["cpe:/a:igor_sysoev:nginx:1.22.1".to_string()],
+                ..VersionInfo::default()
+            },
+        )
+    };
+    Some(match port {
+        21 => Service::probed(
+            "ftp",
+            VersionInfo {
+                product: text("Epson printer ftpd"),
+                version: text("1.0"),
+                extrainfo: text("Epson PM-A820"),
+                hostname: text("epson.example.test"),
+                devicetype: text("printer"),
+                ..VersionInfo::default()
+            },
+        ),
+        22 => Service::probed(
+            "ssh",
+            VersionInfo {
+                product: text("OpenSSH"),
+                version: text("9.2p1 Debian 2+deb12u3"),
+                extrainfo: text("protocol 2.0"),
+                ostype: text("Linux"),
+                cpes: vec![
+                    "cpe:/a:openbsd:openssh:9.2p1".to_string(),
+                    "cpe:/o:linux:linux_kernel".to_string(),
+                ],
+                ..VersionInfo::default()
+            },
+        ),
+        25 => Service::probed(
+            "smtp",
+            VersionInfo {
+                product: text("Hotmail Popper hotmail to smtp gateway"),
+                hostname: text("mail.example.test"),
+                ..VersionInfo::default()
+            },
+        ),
+        80 => nginx(),
+        443 => Service {
+            tunnel_ssl: true,
+            ..nginx()
+        },
+        2000 => Service::tcpwrapped(),
+        5000 => Service::from_table("upnp"),
+        9998 => Service {
+            servicefp: Some(golden_fp(name, 9998)),
+            ..Service::from_table("distinct32")
+        },
+        9999 => Service {
+            servicefp: Some(golden_fp(name, 9999)),
+            ..Service::from_table("abyss")
+        },
+        _ => return None,
+    })
+}
+
+fn v_open(name: &str, n: u16) -> Port {
+    let mut p = port(n, OPEN, Reason::SynAck, None);
+    p.reason_ttl = 64;
+    p.service = v_service(name, n);
+    p
+}
+
+fn v_host(srtt: u64, rttvar: u64, start: u64, end: u64) -> Host {
+    let mut h = host("127.0.0.1", HostState::Up, Reason::LocalhostResponse);
+    ptr(&mut h, "localhost");
+    timing(&mut h, srtt, rttvar, 100000);
+    h.start = Some(at(start));
+    h.end = Some(at(end));
+    h
+}
+
+const V_OPEN: &[u16] = &[21, 22, 25, 80, 443, 2000, 5000, 9998, 9999];
+
+/// `-sV`: versions, ssl/, tcpwrapped, `?` guesses, two fingerprints, a
+/// Service Info line with two hosts, an OS, a device and a CPE.
+fn v1() -> Scenario {
+    let ports: Vec<u16> = (1..=30).chain([80, 443, 2000, 5000, 9998, 9999]).collect();
+    let mut run = syn_run(
+        "nmap -sV -p 1-30,80,443,2000,5000,9998,9999 -oA v1 127.0.0.1",
+        1795945180,
+        &ports,
+    );
+    run.version_scan = true;
+    let mut h = v_host(5, 1, 1795945181, 1795945343);
+    h.ports = ports
+        .iter()
+        .map(|&n| {
+            if V_OPEN.contains(&n) {
+                v_open("v1", n)
+            } else {
+                let mut p = port(n, CLOSED, Reason::Reset, None);
+                p.reason_ttl = 64;
+                p
+            }
+        })
+        .collect();
+    Scenario {
+        name: "v1",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945343, 162860, 1, 1),
+    }
+}
+
+/// `-sV -v --reason`: the VERSION column after REASON.
+fn v2() -> Scenario {
+    let ports = [22, 80, 443, 2000, 5000, 9998, 9999];
+    let mut run = syn_run(
+        "nmap -sV -v --reason -p 22,80,443,2000,5000,9998,9999 -oA v2 127.0.0.1",
+        1795945343,
+        &ports,
+    );
+    run.version_scan = true;
+    run.verbose = 1;
+    run.reason = true;
+    let mut h = v_host(28, 909, 1795945343, 1795945506);
+    h.ports = ports.iter().map(|&n| v_open("v2", n)).collect();
+    Scenario {
+        name: "v2",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945506, 162770, 1, 1),
+    }
+}
+
+/// `-sS -sU -sV`: an open|filtered table guess gets no `?`.
+fn v3() -> Scenario {
+    let mut run = syn_run(
+        "nmap -sS -sU -sV -p T:22,U:53,161 -oA v3 127.0.0.1",
+        1795945518,
+        &[22],
+    );
+    run.scan_info.push(nmaps_model::ScanInfo {
+        scan_type: ScanType::Udp,
+        protocol: Protocol::Udp,
+        scan_flags: None,
+        ports: vec![53, 161],
+    });
+    run.version_scan = true;
+    let mut h = v_host(49, 3751, 1795945519, 1795945626);
+    let mut dns = port(53, CLOSED, Reason::PortUnreach, Some("domain"));
+    dns.protocol = Protocol::Udp;
+    dns.reason_ttl = 64;
+    let mut snmp = port(
+        161,
+        PortState::OpenFiltered,
+        Reason::NoResponse,
+        Some("snmp"),
+    );
+    snmp.protocol = Protocol::Udp;
+    h.ports = vec![v_open("v3", 22), dns, snmp];
+    Scenario {
+        name: "v3",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945626, 107700, 1, 1),
+    }
+}
+
+/// `-sV` with only closed ports: the VERSION header, no versions.
+fn v4() -> Scenario {
+    let mut run = syn_run("nmap -sV -p 1-3 -oA v4 127.0.0.1", 1795945626, &[1, 2, 3]);
+    run.version_scan = true;
+    let mut h = v_host(39, 2828, 1795945628, 1795945628);
+    h.ports = [(1, "tcpmux"), (2, "compressnet"), (3, "compressnet")]
+        .iter()
+        .map(|&(n, svc)| {
+            let mut p = port(n, CLOSED, Reason::Reset, Some(svc));
+            p.reason_ttl = 64;
+            p
+        })
+        .collect();
+    Scenario {
+        name: "v4",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945628, 1900, 1, 1),
+    }
+}
+
+/// `-sV`: plural Service Info fields (two OS types, two device types, two
+/// CPEs), a hostname equal to the PTR name but for case (left out), an
+/// extrainfo too long for the VERSION column.
+fn v5() -> Scenario {
+    let ports = [21, 22, 23, 25, 80];
+    let mut run = syn_run(
+        "nmap -sV -p 21-23,25,80 -oA v5 127.0.0.1",
+        1795945957,
+        &ports,
+    );
+    run.version_scan = true;
+    let mut h = v_host(38, 1607, 1795945958, 1795945964);
+    let long: String = (0..40).map(|i| format!("x{i:03}/")).collect();
+    h.ports = ports
+        .iter()
+        .map(|&n| {
+            let mut p = v_open("v5", n);
+            match n {
+                23 => {
+                    p.service = Some(Service::probed(
+                        "telnet",
+                        VersionInfo {
+                            product: text("Cisco router telnetd"),
+                            ostype: text("IOS"),
+                            devicetype: text("router"),
+                            cpes: vec![
+                                "cpe:/a:cisco:telnet".to_string(),
+                                "cpe:/o:cisco:ios".to_string(),
+                            ],
+                            ..VersionInfo::default()
+                        },
+                    ));
+                }
+                25 => {
+                    let svc = p.service.as_mut().unwrap();
+                    svc.version.hostname = text("LOCALHOST");
+                }
+                80 => {
+                    let svc = p.service.as_mut().unwrap();
+                    svc.version.extrainfo = Some(long.clone());
+                }
+                _ => {}
+            }
+            p
+        })
+        .collect();
+    Scenario {
+        name: "v5",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945964, 7010, 1, 1),
+    }
+}
+
+/// `-sV` against `Server: nginx/1.22.1 + ESC[31mred ESC[0m \x01\x7f café
+/// \xff end`: Nmap keeps the extrainfo as printable ASCII. The engine
+/// builds it from the raw bytes with `nmap_printable`.
+fn h1() -> Scenario {
+    let mut run = syn_run("nmap -sV -p 8080 -oA h1 127.0.0.1", 1795945964, &[8080]);
+    run.version_scan = true;
+    let mut h = v_host(31, 5000, 1795945965, 1795945971);
+    let raw = b"\x1b[31mred\x1b[0m \x01\x7f caf\xc3\xa9 \xff end";
+    let mut p = v_open("h1", 80);
+    p.number = 8080;
+    let svc = p.service.as_mut().unwrap();
+    svc.version.extrainfo = nmaps_model::nmap_printable(raw, VersionInfo::EXTRAINFO_MAX);
+    h.ports = vec![p];
+    Scenario {
+        name: "h1",
+        run,
+        hosts: vec![h],
+        stats: stats(1795945971, 7140, 1, 1),
+    }
+}
+
 fn scenarios() -> Vec<Scenario> {
     vec![
         t1(),
@@ -516,6 +803,12 @@ fn scenarios() -> Vec<Scenario> {
         m5(),
         m6(),
         m7(),
+        v1(),
+        v2(),
+        v3(),
+        v4(),
+        v5(),
+        h1(),
     ]
 }
 
@@ -690,4 +983,36 @@ fn json_mirrors_the_xml_model() {
     assert_eq!(ports["port"][0]["service"]["name"], "ssh");
     assert_eq!(v["hosts"][0]["times"]["srtt"], 141);
     assert!(sc.hosts[0].hostnames[0].kind == HostnameKind::Ptr);
+}
+
+#[test]
+fn json_service_fields() {
+    let sc = v1();
+    let doc = render(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.hosts,
+        &sc.stats,
+    );
+    // The examples of docs/json.md.
+    for example in [
+        r#""service":{"name":"ssh","product":"OpenSSH","version":"9.2p1 Debian 2+deb12u3","extrainfo":"protocol 2.0","ostype":"Linux","method":"probed","conf":10,"cpe":["cpe:/a:openbsd:openssh:9.2p1","cpe:/o:linux:linux_kernel"]}"#,
+        r#""service":{"name":"tcpwrapped","method":"probed","conf":8}"#,
+        r#""service":{"name":"upnp","method":"table","conf":3}"#,
+    ] {
+        assert!(doc.contains(example), "{example}\n{doc}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let ports = v["hosts"][0]["ports"]["port"].as_array().unwrap();
+    let by_port = |n: u16| ports.iter().find(|p| p["portid"] == n).unwrap();
+    let https = &by_port(443)["service"];
+    assert_eq!(https["tunnel"], "ssl");
+    assert_eq!(https["extrainfo"], NGINX_EXTRA);
+    let ftp = &by_port(21)["service"];
+    assert_eq!(ftp["hostname"], "epson.example.test");
+    assert_eq!(ftp["devicetype"], "printer");
+    let fp = by_port(9998)["service"]["servicefp"].as_str().unwrap();
+    assert_eq!(fp, golden_fp("v1", 9998));
+    assert!(fp.contains("\nSF:"));
 }

@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use nmaps_model::{
     Exit, Host, HostState, Hostname, HostnameKind, PortState, Protocol, Reason, RunInfo, RunStats,
+    Service, VersionInfo,
 };
 use nmaps_output::{Format, Multi, Writer, WriterOptions, writer};
 use std::io::{self, Write};
@@ -555,4 +556,129 @@ fn reason_ip_of_a_routers_answer() {
     if let Some(v) = xmllint(&xml, "reason_ip") {
         v.unwrap();
     }
+}
+
+/// Version detection findings come from remote banners: every text field
+/// carries escape sequences, NUL, markup, quotes, a newline, `/` and `,`.
+/// Like Nmap, the writers keep version fields as printable ASCII (other
+/// bytes become `.`, a NUL ends the text); service names and fingerprints
+/// are escaped.
+fn hostile_version_scan() -> (RunInfo, Vec<Host>, RunStats) {
+    let mut run = run("nmap -sV -p 1-3 203.0.113.9", 1795926053, &[1, 2, 3]);
+    run.version_scan = true;
+    let mut h = host("203.0.113.9", HostState::Up, Reason::SynAck);
+    ptr(&mut h, "target.example");
+    timing(&mut h, 1500, 700, 100000);
+    h.start = Some(at(1795926053));
+    h.end = Some(at(1795926060));
+    let mut evil = Service::probed(
+        "ht\x1b[31mtp",
+        VersionInfo {
+            product: Some(HOSTILE_PRODUCT.to_string()),
+            version: Some("1.0<&\"\n3/4,5\x00hidden".to_string()),
+            extrainfo: Some("x/y, \"z\" <&>\x1b]0;t\x07".to_string()),
+            hostname: Some("h\x1b[1m.example\nService Info: spoof".to_string()),
+            ostype: Some("Li/nux\n,OS".to_string()),
+            devicetype: Some("dev<&>".to_string()),
+            cpes: vec![
+                "cpe:/o:evil:\x1b[31m<&>".to_string(),
+                "cpe:/a:app:x".to_string(),
+            ],
+        },
+    );
+    evil.tunnel_ssl = true;
+    let fp = Service {
+        servicefp: Some(HOSTILE_FP.to_string()),
+        ..Service::from_table("x/y")
+    };
+    let mut p1 = port(1, PortState::Open, Reason::SynAck, None);
+    p1.service = Some(evil);
+    let mut p2 = port(2, PortState::Open, Reason::SynAck, None);
+    p2.service = Some(fp);
+    h.ports = vec![
+        p1,
+        p2,
+        port(3, PortState::Closed, Reason::ConnRefused, Some("z")),
+    ];
+    (run, vec![h], stats(1795926060, 7000, 1, 1))
+}
+
+const HOSTILE_PRODUCT: &str = "Evil\x1b[31m/Prod";
+const HOSTILE_FP: &str =
+    "SF-Port2-TCP:V=7.93%r(NULL,4,\"&\\x1b\")\nSF:%r(x)\x1b[2J\n# Nmap done at\x00&amp;";
+
+#[test]
+fn version_fields_from_banners_are_escaped() {
+    let (run, hosts, stats) = hostile_version_scan();
+    for opts in [WriterOptions::default(), interactive()] {
+        let out = render(Format::Normal, &opts, &run, &hosts, &stats);
+        assert_screen_safe(&out, false, "normal -sV");
+        let rows: Vec<&str> = out.lines().filter(|l| l.contains("/tcp ")).collect();
+        assert_eq!(
+            rows[0],
+            "1/tcp open   ssl/ht\\x1B[31mtp Evil.[31m/Prod 1.0<&\".3/4,5 (x/y, \"z\" <&>.]0;t.)"
+        );
+        assert_eq!(rows[1], "2/tcp open   x/y?");
+        assert_eq!(rows[2], "3/tcp closed z");
+        assert!(out.contains(
+            "\nService Info: Host: h.[1m.example.Service Info: spoof; OS: Li/nux.,OS; Device: dev<&>; CPE: cpe:/o:evil:.[31m<&>\n"
+        ));
+        assert!(out.contains(
+            "\nSF-Port2-TCP:V=7.93%r(NULL,4,\"&\\x1b\")\nSF:%r(x)\\x1B[2J\\x0A# Nmap done at\\x00&amp;\n"
+        ));
+        assert!(!out.lines().any(|l| l.starts_with("Service Info: spoof")));
+        assert!(!out.lines().any(|l| l.starts_with("# Nmap done at\\")));
+        assert!(out.contains("\nService detection performed."));
+    }
+
+    let out = render(
+        Format::Grepable,
+        &WriterOptions::default(),
+        &run,
+        &hosts,
+        &stats,
+    );
+    assert_screen_safe(&out, true, "grepable -sV");
+    let ports_line = out.lines().find(|l| l.contains("\tPorts: ")).unwrap();
+    assert_eq!(ports_line.split('\t').count(), 2);
+    // `/` becomes `|` in the service and version fields; `,` stays, as in Nmap.
+    assert!(ports_line.ends_with(
+        "\tPorts: 1/open/tcp//ssl|ht\\x1B[31mtp//Evil.[31m|Prod 1.0<&\".3|4,5 (x|y, \"z\" <&>.]0;t.)/, 2/open/tcp//x|y?///, 3/closed/tcp//z///"
+    ));
+
+    let doc = render(Format::Xml, &WriterOptions::default(), &run, &hosts, &stats);
+    assert!(doc.is_ascii());
+    assert!(!doc.contains("&#x1b;") && !doc.contains("&#x0;") && !doc.contains("&#x7;"));
+    assert!(doc.contains(
+        "<service name=\"ht\\x1B[31mtp\" product=\"Evil.[31m/Prod\" version=\"1.0&lt;&amp;&quot;.3/4,5\" extrainfo=\"x/y, &quot;z&quot; &lt;&amp;&gt;.]0;t.\" hostname=\"h.[1m.example.Service Info: spoof\" ostype=\"Li/nux.,OS\" devicetype=\"dev&lt;&amp;&gt;\" tunnel=\"ssl\" method=\"probed\" conf=\"10\"><cpe>cpe:/o:evil:.[31m&lt;&amp;&gt;</cpe><cpe>cpe:/a:app:x</cpe></service>"
+    ));
+    // servicefp: `\nSF:` removed; the text after the last `&` (no `;`
+    // after it) is cut, as Nmap does.
+    assert!(doc.contains(
+        "<service name=\"x/y\" servicefp=\"SF-Port2-TCP:V=7.93%r(NULL,4,&quot;&amp;\\x1b&quot;)%r(x)\\x1B[2J&#xa;# Nmap done at\\x00&amp;amp;\" method=\"table\" conf=\"3\"/>"
+    ));
+    if let Some(r) = xmllint(&doc, "hostile-version") {
+        r.unwrap_or_else(|e| panic!("{e}\n{doc}"));
+    }
+
+    let doc = render(
+        Format::Json,
+        &WriterOptions::default(),
+        &run,
+        &hosts,
+        &stats,
+    );
+    assert!(!doc.bytes().any(|b| b < 0x20 && b != b'\n'));
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    let svc = &v["hosts"][0]["ports"]["port"][0]["service"];
+    // JSON mirrors the XML: version fields as Nmap keeps them.
+    assert_eq!(svc["product"], "Evil.[31m/Prod");
+    assert_eq!(svc["version"], "1.0<&\".3/4,5");
+    assert_eq!(svc["tunnel"], "ssl");
+    assert_eq!(svc["cpe"][0], "cpe:/o:evil:.[31m<&>");
+    assert_eq!(svc["cpe"][1], "cpe:/a:app:x");
+    assert_eq!(
+        v["hosts"][0]["ports"]["port"][1]["service"]["servicefp"],
+        HOSTILE_FP
+    );
 }

@@ -62,6 +62,7 @@ pub fn run(cmd: &str, start: u64, ports: &[u16]) -> RunInfo {
         open_only: false,
         list_scan: false,
         ping_only: false,
+        version_scan: false,
         stylesheet: Some("file:///usr/bin/../share/nmap/nmap.xsl".to_string()),
     }
 }
