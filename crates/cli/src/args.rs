@@ -19,6 +19,12 @@ pub enum OutKind {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub targets: Vec<String>,
+    /// `-sV` and its options.
+    pub version_scan: bool,
+    pub version_intensity: Option<u8>,
+    pub version_trace: bool,
+    pub versiondb: Option<String>,
+    pub all_ports: bool,
     pub input_list: Option<String>,
     pub exclude: Vec<String>,
     pub exclude_file: Option<String>,
@@ -380,6 +386,19 @@ pub fn parse(args: &[String]) -> Result<Options, UsageError> {
             Id::Ipv6 => o.ipv6 = true,
             Id::Ipv4 => o.ipv6 = false,
             Id::DataDir => o.datadir = Some(v),
+            Id::VersionScan => o.version_scan = true,
+            Id::VersionIntensity => {
+                let n: u8 = number(id, &v)?;
+                if n > 9 {
+                    return Err(bad(id, &v, "must be between 0 and 9"));
+                }
+                o.version_intensity = Some(n);
+            }
+            Id::VersionLight => o.version_intensity = Some(2),
+            Id::VersionAll => o.version_intensity = Some(9),
+            Id::VersionTrace => o.version_trace = true,
+            Id::VersionDb => o.versiondb = Some(v),
+            Id::AllPorts => o.all_ports = true,
             Id::ServiceDb => o.servicedb = Some(v),
             Id::Privileged => o.privileged = Some(true),
             Id::Unprivileged => o.privileged = Some(false),
@@ -664,7 +683,6 @@ mod tests {
             ("--top-ports 0", "--top-ports \"0\""),
             ("--host-timeout 5q", "--host-timeout \"5q\""),
             ("--min-rate -3", "--min-rate \"-3\""),
-            ("-sV", "-sV is not supported yet"),
             ("--traceroute", "--traceroute is not supported yet"),
             ("-O", "-O is not supported yet"),
             ("-iR 5", "-iR 5"),

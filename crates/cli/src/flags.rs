@@ -149,14 +149,14 @@ flags! {
     Sequential: [Short('r')], None, Ports, true, "-r", "Scan ports in order, not randomized";
     TopPorts: [Long("top-ports")], Required, Ports, true, "--top-ports <number>", "Scan the <number> most common ports";
     PortRatio: [Long("port-ratio")], Required, Ports, true, "--port-ratio <ratio>", "Scan ports more common than <ratio> (0-1)";
-    AllPorts: [Long("allports")], None, Ports, false, "", "";
+    AllPorts: [Long("allports")], None, Ports, true, "", "";
 
-    VersionScan: [Sub('s', 'V')], None, Version, false, "-sV", "Probe open ports for service and version";
-    VersionIntensity: [Long("version-intensity")], Required, Version, false, "--version-intensity <level>", "0 (light) to 9 (all probes)";
-    VersionLight: [Long("version-light")], None, Version, false, "--version-light", "Intensity 2";
-    VersionAll: [Long("version-all")], None, Version, false, "--version-all", "Intensity 9";
-    VersionTrace: [Long("version-trace")], None, Version, false, "--version-trace", "Trace version detection";
-    VersionDb: [Long("versiondb")], Required, Version, false, "", "";
+    VersionScan: [Sub('s', 'V')], None, Version, true, "-sV", "Probe open ports for service and version";
+    VersionIntensity: [Long("version-intensity")], Required, Version, true, "--version-intensity <level>", "0 (light) to 9 (all probes)";
+    VersionLight: [Long("version-light")], None, Version, true, "--version-light", "Intensity 2";
+    VersionAll: [Long("version-all")], None, Version, true, "--version-all", "Intensity 9";
+    VersionTrace: [Long("version-trace")], None, Version, true, "--version-trace", "Trace version detection";
+    VersionDb: [Long("versiondb")], Required, Version, true, "", "";
 
     DefaultScripts: [Sub('s', 'C')], None, Script, false, "-sC", "Same as --script=default";
     Script: [Long("script")], Required, Script, false, "--script=<Lua scripts>", "Comma-separated scripts, directories or categories";
@@ -642,7 +642,7 @@ mod tests {
         for f in FLAGS.iter().filter(|f| !f.usage.is_empty()) {
             assert!(h.contains(f.usage), "{}", f.usage);
         }
-        assert!(h.contains("-sV: Probe open ports for service and version [not supported yet]"));
+        assert!(h.contains("-O: OS detection [not supported yet]"), "{h}");
     }
 
     #[test]

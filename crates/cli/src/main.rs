@@ -323,7 +323,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
         open_only: opts.open,
         list_scan: opts.list_scan,
         ping_only: opts.ping_scan,
-        version_scan: false,
+        version_scan: opts.version_scan && !opts.list_scan && !opts.ping_scan,
         stylesheet: plan.stylesheet.clone(),
     };
     let mut io_error = writers.begin(&run).err();

@@ -19,6 +19,7 @@ use nmaps_wire::TcpFlags;
 use std::collections::HashSet;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Why a command line cannot run.
 #[derive(Debug)]
@@ -64,6 +65,46 @@ fn load_mac_vendors(opts: &Options) -> Result<&'static MacVendors, PlanError> {
         }
     }
     Ok(MacVendors::embedded())
+}
+
+/// The probe database of `-sV`: `--versiondb`, else `nmap-service-probes`
+/// in the data directory, else the project's own.
+fn load_probe_db(opts: &Options) -> Result<Arc<nmaps_service::ProbeDb>, PlanError> {
+    let file = opts.versiondb.as_ref().map(PathBuf::from).or_else(|| {
+        data_dir(opts)
+            .map(|d| d.join("nmap-service-probes"))
+            .filter(|f| f.exists())
+    });
+    match file {
+        Some(f) => nmaps_service::ProbeDb::load(&f)
+            .map(Arc::new)
+            .map_err(PlanError::Io),
+        None => Ok(nmaps_service::ProbeDb::embedded()),
+    }
+}
+
+/// The `-sV` stage, when asked for.
+fn version_stage(
+    opts: &Options,
+    services: &'static Services,
+) -> Result<Option<Arc<dyn nmaps_engine::HostStage>>, PlanError> {
+    if !opts.version_scan || opts.list_scan || opts.ping_scan {
+        return Ok(None);
+    }
+    let db = load_probe_db(opts)?;
+    let mut v = nmaps_service::scan::Options::new(Arc::new(move |port, proto| {
+        services.name(port, proto).map(str::to_string)
+    }));
+    v.intensity = opts.version_intensity.unwrap_or(7);
+    v.all_ports = opts.all_ports;
+    v.source = opts.source;
+    if opts.version_trace {
+        v.trace = Some(Arc::new(|line: String| {
+            use std::io::Write;
+            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        }));
+    }
+    Ok(Some(Arc::new(nmaps_service::scan::VersionScan::new(db, v))))
 }
 
 fn load_services(opts: &Options) -> Result<&'static Services, PlanError> {
@@ -431,7 +472,7 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
             timing: opts.timing(),
             reverse_dns,
             privileged,
-            stages: Vec::new(),
+            stages: version_stage(opts, services)?.into_iter().collect(),
         },
         scan_info,
         services,
