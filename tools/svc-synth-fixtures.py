@@ -140,6 +140,33 @@ entry=tlv(0x64,tlv(4,b'')+tlv(0x30,attrs))
 msg=b'\x30\x84'+struct.pack('>I',len(tlv(2,b'\x07')+entry))+tlv(2,b'\x07')+entry
 add('ad-ldap-rootdse', msg,'LDAPSearchReq','tcp',389,'ldap','Microsoft Windows Active Directory LDAP','','RFC 4512 5.1 root DSE as AD returns it (4-byte BER lengths on the outer SEQUENCE)', extrainfo='Domain: corp', ostype='Windows')
 
+# --- more services (written from the cited specifications)
+add('activemq-wireformat', struct.pack('>I',0x100)+b'\x01ActiveMQ'+struct.pack('>I',12)+b'\x01'+b'\x00'*16,'NULL','tcp',61616,'activemq','ActiveMQ OpenWire transport','','ActiveMQ OpenWire spec: WireFormatInfo (type 1, magic "ActiveMQ", version 12) sent on connect', extrainfo='OpenWire version 12')
+add('clamd-version', b'ClamAV 1.0.7/27470/Sat Nov 28 09:00:00 2026\x00','ClamdVersion','tcp',3310,'clam','ClamAV','1.0.7','clamd(8): reply to zVERSION is NUL-terminated "ClamAV <engine>/<db version>/<db date>"', extrainfo='signatures 27470')
+host=b'vpn-gw'.ljust(64,b'\x00'); vend=b'linux'.ljust(64,b'\x00')
+add('pptp-sccrp', struct.pack('>HHIHHHBBIIHH',156,1,0x1a2b3c4d,2,0,0x0100,1,0,1,1,0,1)+host+vend,'PPTPStartControl','tcp',1723,'pptp','','','RFC 2637 2.2 Start-Control-Connection-Reply (pptpd host name and vendor)', extrainfo='vendor: linux', hostname='vpn-gw')
+add('socks5-userpass', b'\x05\x02','Socks5','tcp',1080,'socks5','','','RFC 1928 3: method selection reply, USERNAME/PASSWORD (RFC 1929)', extrainfo='Username/password authentication required')
+add('telnet-linux', b'\xff\xfd\x18\xff\xfd \xff\xfd#\xff\xfd\'','NULL','tcp',23,'telnet','Linux telnetd','','RFC 854/1091/1079/1572: netkit/inetutils telnetd first negotiation (DO TERMINAL-TYPE, DO TSPEED, DO XDISPLOC, DO NEW-ENVIRON)', ostype='Linux')
+add('telnet-generic', b'\xff\xfb\x01\xff\xfb\x03login: ','NULL','tcp',23,'telnet','','','RFC 854/857/858: WILL ECHO, WILL SUPPRESS-GO-AHEAD', soft=True)
+add('x11-denied', b'\x00\x16\x0b\x00\x00\x00\x06\x00No protocol specified\n\x00\x00','X11Probe','tcp',6000,'X11','X11 server','','X11 protocol, connection setup Failed reply (reason "No protocol specified")', extrainfo='access denied')
+# UDP
+q=b'\x09_services\x07_dns-sd\x04_udp\x05local\x00'
+ans=q+b'\x00\x0c\x00\x01'+struct.pack('>I',10)+struct.pack('>H',2+14+3)+b'\x0c_workstation\x04_tcp\xc0\x23'
+add('mdns-services', b'\x00\x00\x84\x00\x00\x00\x00\x01\x00\x00\x00\x00'+ans,'MDNSServices','udp',5353,'mdns','','','RFC 6763 9 service enumeration answer (PTR _workstation._tcp.local), RFC 6762 unicast response', extrainfo='DNS-SD')
+add('tftp-notfound', b'\x00\x05\x00\x01File not found\x00','TFTPRead','udp',69,'tftp','','','RFC 1350 5 ERROR packet, code 1 (tftpd-hpa text)', extrainfo='error 1: File not found')
+add('ike-mainmode', b'nmaps\x00\x00\x01'+bytes.fromhex('a1b2c3d4e5f60718')+b'\x01\x10\x02\x00\x00\x00\x00\x00'+struct.pack('>I',28+56)+b'\x00'*56,'IKEMainMode','udp',500,'isakmp','','','RFC 2408 3.1 ISAKMP header of a Main Mode reply echoing the initiator cookie', extrainfo='main mode SA')
+add('radius-reject', b'\x03n\x00\x14'+b'\x11'*16,'RADIUSAccessRequest','udp',1812,'radius','','','RFC 2865 4.3 Access-Reject with our identifier', extrainfo='answers unknown clients')
+sccrp=b'\x80\x08\x00\x00\x00\x00\x00\x02'+b'\x80\x08\x00\x00\x00\x02\x01\x00'+b'\x80\x0e\x00\x00\x00\x07l2tp-gw'+b'\x00\x0e\x00\x00\x00\x08xelerance'+b'\x80\x08\x00\x00\x00\x09\x12\x34'
+add('l2tp-sccrp', b'\xc8\x02'+struct.pack('>H',12+len(sccrp))+b'\x00\x01\x00\x00\x00\x00\x00\x01'+sccrp,'L2TPSCCRQ','udp',1701,'l2tp','','','RFC 2661 6.2 SCCRP with Host Name and Vendor Name AVPs (xl2tpd)', extrainfo='vendor: xelerance')
+add('natpmp', b'\x00\x80\x00\x00'+struct.pack('>I',3600)+bytes([203,0,113,7]),'NATPMPAddress','udp',5351,'nat-pmp','','','RFC 6886 3.2 external address response', extrainfo='external address 203.0.113.7')
+add('coap-core', b'\x60\x45nm\xc1\x28\xff</sensors/temp>;rt="temperature-c";if="sensor",</sensors/light>','CoAPWellKnown','udp',5683,'coap','','','RFC 7252 ACK 2.05 Content-Format 40 (link-format, RFC 6690)', extrainfo='first resource: </sensors/temp>')
+add('echo-udp', b'\r\n','CRLF','udp',7,'echo','','','RFC 862 echo')
+add('daytime-udp', b'Sun Nov 29 10:00:00 2026\r\n','CRLF','udp',13,'daytime','','','RFC 867 daytime (inetd ctime format)')
+add('chargen-udp', b' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefg\r\n','CRLF','udp',19,'chargen','','','RFC 864 chargen first line')
+ub=b'\x02\x00\x0a'+bytes.fromhex('0227220a0b0c')+bytes([192,0,2,20])+b'\x03\x00\x22'+b'XM.ar7240.v5.6.15.30572.170328.1216'[:34]+b'\x0b\x00\x06nbm5-1'+b'\x0c\x00\x04NBM5'
+add('ubiquiti', b'\x01\x00\x00'+bytes([len(ub)])+ub,'UbiquitiDiscovery','udp',10001,'ubiquiti-discovery','Ubiquiti discovery','','Ubiquiti discovery protocol v1 reply (TLVs 0x02 MAC/IP, 0x03 firmware, 0x0b hostname, 0x0c model) as documented by community dissectors', extrainfo='firmware XM.ar7240.v5.6.15.30572.170328.121')
+add('pdns-auth-udp', b'nm\x84\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07version\x04bind\x00\x00\x10\x00\x03\xc0\x0c\x00\x10\x00\x03\x00\x00\x0e\x10\x00\x2c\x2bPowerDNS Authoritative Server 4.7.3 (built','DNSVersionBindReq','udp',53,'domain','PowerDNS Authoritative Server','4.7.3','RFC 1035 TXT answer; pdns_server version-string=full text')
+
 X=os.path.join(R,'expected.json')
 old=[x for x in json.load(open(X)) if not x['file'].startswith('syn-')]
 for f in os.listdir(R):

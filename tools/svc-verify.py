@@ -13,7 +13,8 @@ usage: svc-verify.py [--db FILE] [--fixtures DIR] [--stats] [-v]
    `fallback` probes, then (TCP) the NULL probe's; the first hard match wins,
    otherwise the first softmatch. Compares service, product, version and
    whichever of extrainfo/hostname/ostype/devicetype/cpe the entry lists,
-   and checks that the probe is sent to that port at the default intensity
+   ("service": null means the response must match nothing), and checks
+   that the probe is sent to that port at the default intensity
    (7): NULL, or the port in `ports` (`sslports` inside TLS), or rarity <= 7.
 Prints a table; exits 1 on any failure.
 """
@@ -340,7 +341,10 @@ def main():
         pr = by.get((proto, fx["probe"]))
         if pr is not None and not is_sent(pr, fx["port"], tunnel):
             problems.append("probe not sent to port %d at intensity 7" % fx["port"])
-        if got is None:
+        if fx.get("service") is None:
+            if got is not None:
+                problems.append("want no match, got %s (line %s)" % (got["service"], line))
+        elif got is None:
             problems.append("no match")
         else:
             checks = ["service", "product", "version", "soft"]
