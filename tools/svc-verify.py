@@ -7,7 +7,9 @@ usage: svc-verify.py [--db FILE] [--fixtures DIR] [--stats] [-v]
    checks it: known directives, probes with payloads, patterns that compile
    (with Python's `re`, in bytes mode: the database keeps to the subset of
    PCRE whose meaning is the same there), patterns that cannot match the
-   empty string, no nested quantifiers, well-formed version templates.
+   empty string, anchored with ^, no nested quantifiers, well-formed
+   version templates. Matching is a search (as the scanner's pcre2 does,
+   with no anchoring option); the ^ makes it a prefix match.
 2. For each fixture in DIR/expected.json, runs the scanner's matching rule on
    the stored response: the probe's own match lines, then those of its
    `fallback` probes, then (TCP) the NULL probe's; the first hard match wins,
@@ -95,8 +97,12 @@ class Match:
             self.rx = re.compile(regex.encode("latin-1"), rf)
         except re.error as e:
             raise DbError("line %d: pattern does not compile: %s" % (lineno, e))
-        if self.rx.match(b"") is not None:
+        if self.rx.search(b"") is not None:
             raise DbError("line %d: pattern matches the empty string" % lineno)
+        if re.search(r"(?<!\\)(?:\\\\)*\\(?:0|[zZ]|x\{)", regex) or "(?>" in regex or re.search(r"[*+?}][+]", regex):
+            raise DbError("line %d: construct outside the PCRE/re common subset" % lineno)
+        if not regex.startswith("^"):
+            raise DbError("line %d: pattern not anchored with ^" % lineno)
         if NESTED.search(regex):
             raise DbError("line %d: nested quantifier" % lineno)
 
@@ -277,7 +283,7 @@ def find_match(probes, proto, probe_name, data):
     soft = None
     for p in order:
         for mt in p.matches:
-            m = mt.rx.match(data)
+            m = mt.rx.search(data)
             if not m:
                 continue
             if not mt.soft:
