@@ -748,6 +748,17 @@ impl ProbeDb {
         Ok(())
     }
 
+    /// The project's own database (`data/service-probes`), parsed once.
+    pub fn embedded() -> std::sync::Arc<ProbeDb> {
+        static DB: std::sync::OnceLock<std::sync::Arc<ProbeDb>> = std::sync::OnceLock::new();
+        DB.get_or_init(|| {
+            let text = include_str!("../../../data/service-probes");
+            // The file is checked by the tests: a parse error is a build bug.
+            std::sync::Arc::new(ProbeDb::parse(text).unwrap_or_default())
+        })
+        .clone()
+    }
+
     /// Number of `match` and `softmatch` lines.
     pub fn pattern_count(&self) -> usize {
         self.probes.iter().map(|p| p.matches.len()).sum()

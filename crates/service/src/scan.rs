@@ -294,7 +294,28 @@ struct Exchange {
 #[derive(Debug)]
 struct Live {
     started: Instant,
-    got_data: AtomicBool,
+    /// Told to stop (see `stop`).
+    stopped: AtomicBool,
+    /// Milliseconds from `started` to the last read.
+    last_read_ms: std::sync::atomic::AtomicU64,
+    /// Tells the exchange to end now, with what it has read.
+    stop: tokio::sync::Notify,
+}
+
+impl Live {
+    fn new() -> Self {
+        Self {
+            started: Instant::now(),
+            stopped: AtomicBool::new(false),
+            last_read_ms: std::sync::atomic::AtomicU64::new(0),
+            stop: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// When the exchange last made progress (its start, or its last read).
+    fn idle_since(&self) -> Instant {
+        self.started + Duration::from_millis(self.last_read_ms.load(Ordering::Relaxed))
+    }
 }
 
 impl VersionScan {
@@ -363,87 +384,62 @@ impl VersionScan {
         let mut running: JoinSet<Exchange> = JoinSet::new();
         let mut live: HashMap<usize, Arc<Live>> = HashMap::new();
         let mut done: HashMap<usize, Exchange> = HashMap::new();
-        // A later probe found the service (so silent earlier ones may be cut short).
-        let mut later_hit = false;
+        // A later probe got an answer, so the service answers requests:
+        // earlier probes still silent after the grace may be cut short.
+        let mut later_answered = false;
+        // Whether probes after the current one may start (the NULL probe
+        // first waits a moment alone: banners come at once).
+        let mut widened;
 
         while let Some(p) = cursor.next(db, soft.as_ref().map(|f| f.service.as_str())) {
-            // Start this probe and the next few (as the sequence stands now).
-            let mut ahead = cursor.clone();
-            let mut want = vec![p];
-            // The NULL probe goes alone first: banners come at once.
-            if !db.probes[p].is_null() || live.contains_key(&p) {
-                while want.len() < self.opts.lookahead.max(1) {
-                    match ahead.next(db, soft.as_ref().map(|f| f.service.as_str())) {
-                        Some(q) => want.push(q),
-                        None => break,
-                    }
-                }
+            widened = !db.probes[p].is_null();
+            let softname = soft.as_ref().map(|f| f.service.clone());
+            if !live.contains_key(&p) && !done.contains_key(&p) {
+                self.start(target, proto, tls, p, &mut live, &mut running);
             }
-            for &q in &want {
-                if !live.contains_key(&q) && !done.contains_key(&q) {
-                    let l = Arc::new(Live {
-                        started: Instant::now(),
-                        got_data: AtomicBool::new(false),
-                    });
-                    live.insert(q, l.clone());
-                    let (me, slots) = (self.clone_parts(), self.slots.clone());
-                    running.spawn(async move {
-                        let _slot = slots.acquire_owned().await;
-                        me.exchange(target, proto, tls, q, &l).await
-                    });
-                }
-            }
-            // Wait until probe `p` is settled.
+            // Wait until probe `p` is settled, keeping the look-ahead full.
             let ex = loop {
                 if let Some(ex) = done.remove(&p) {
                     break ex;
                 }
+                if widened {
+                    let mut ahead = cursor.clone();
+                    while running.len() < self.opts.lookahead.max(1) {
+                        let Some(q) = ahead.next(db, softname.as_deref()) else {
+                            break;
+                        };
+                        if !live.contains_key(&q) && !done.contains_key(&q) {
+                            self.start(target, proto, tls, q, &mut live, &mut running);
+                        }
+                    }
+                }
                 let l = live[&p].clone();
-                let silent_since = l.started;
-                let cut_at = (later_hit && !l.got_data.load(Ordering::Relaxed))
-                    .then_some(silent_since + self.opts.grace);
-                // The NULL probe waits alone; after a moment of silence
-                // (no banner), start the probes after it.
-                let widen_at = (db.probes[p].is_null() && want.len() == 1)
-                    .then_some(silent_since + Duration::from_millis(250));
+                let cut_at = (later_answered && !l.stopped.load(Ordering::Relaxed))
+                    .then_some(l.idle_since() + self.opts.grace);
+                let widen_at = (!widened).then_some(l.started + Duration::from_millis(250));
                 let next = tokio::select! {
                     r = running.join_next() => r,
                     _ = sleep_opt(cut_at) => {
-                        // Settled as silent: a later probe has the answer.
+                        if Instant::now() < l.idle_since() + self.opts.grace {
+                            continue; // it read something meanwhile
+                        }
+                        // Settled: idle while later probes get answers.
                         self.trace(|| format!(
-                            "Service scan: {target} probe {} silent for {:?} while a later probe matched; moving on",
+                            "Service scan: {target} probe {} idle for {:?} while later probes were answered; moving on",
                             db.probes[p].name, self.opts.grace));
-                        break Exchange {
-                            probe: p,
-                            response: Vec::new(),
-                            reads: Vec::new(),
-                            end: End::Timeout,
-                            took: self.opts.grace,
-                            first_byte: None,
-                        };
+                        l.stopped.store(true, Ordering::Relaxed);
+                        l.stop.notify_one();
+                        continue;
                     }
                     _ = sleep_opt(widen_at) => {
-                        let mut ahead = cursor.clone();
-                        while live.len() < self.opts.lookahead.max(1) {
-                            let Some(q) = ahead.next(db, soft.as_ref().map(|f| f.service.as_str())) else { break };
-                            if live.contains_key(&q) { continue; }
-                            let l = Arc::new(Live { started: Instant::now(), got_data: AtomicBool::new(false) });
-                            live.insert(q, l.clone());
-                            let (me, slots) = (self.clone_parts(), self.slots.clone());
-                            running.spawn(async move {
-                                let _slot = slots.acquire_owned().await;
-                                me.exchange(target, proto, tls, q, &l).await
-                            });
-                        }
-                        // Only widen once.
-                        want.push(usize::MAX);
+                        widened = true;
                         continue;
                     }
                 };
                 match next {
                     Some(Ok(ex)) => {
-                        if ex.end == End::Matched && ex.probe != p {
-                            later_hit = true;
+                        if ex.probe != p && !ex.response.is_empty() {
+                            later_answered = true;
                         }
                         done.insert(ex.probe, ex);
                     }
@@ -537,6 +533,25 @@ impl VersionScan {
             None => Verdict::Unknown(unmatched),
         };
         (verdict, responded, first)
+    }
+
+    /// Starts probe `q` on its own connection.
+    fn start(
+        &self,
+        target: SocketAddr,
+        proto: Proto,
+        tls: bool,
+        q: usize,
+        live: &mut HashMap<usize, Arc<Live>>,
+        running: &mut JoinSet<Exchange>,
+    ) {
+        let l = Arc::new(Live::new());
+        live.insert(q, l.clone());
+        let (me, slots) = (self.clone_parts(), self.slots.clone());
+        running.spawn(async move {
+            let _slot = slots.acquire_owned().await;
+            me.exchange(target, proto, tls, q, &l).await
+        });
     }
 
     /// What a probe task needs, without the stage's semaphore.
@@ -634,7 +649,11 @@ impl Prober {
         let mut buf = [0u8; MAX_RESPONSE];
         loop {
             let room = MAX_RESPONSE - ex.response.len();
-            let n = match tokio::time::timeout_at(deadline, s.read(&mut buf[..room])).await {
+            let read = tokio::select! {
+                r = tokio::time::timeout_at(deadline, s.read(&mut buf[..room])) => r,
+                _ = live.stop.notified() => return End::Timeout,
+            };
+            let n = match read {
                 Err(_) => return End::Timeout,
                 Ok(Ok(0)) => return End::Closed,
                 Ok(Ok(n)) => n,
@@ -677,7 +696,11 @@ impl Prober {
         }
         let mut buf = vec![0u8; 65_536];
         loop {
-            let n = match tokio::time::timeout_at(deadline, sock.recv(&mut buf)).await {
+            let read = tokio::select! {
+                r = tokio::time::timeout_at(deadline, sock.recv(&mut buf)) => r,
+                _ = live.stop.notified() => return End::Timeout,
+            };
+            let n = match read {
                 Err(_) => return End::Timeout,
                 Ok(Ok(n)) => n,
                 // Port unreachable (ECONNREFUSED) and the like.
@@ -702,7 +725,9 @@ impl Prober {
         if ex.first_byte.is_none() {
             ex.first_byte = Some(SystemTime::now());
         }
-        live.got_data.store(true, Ordering::Relaxed);
+        let ms = live.started.elapsed().as_millis();
+        live.last_read_ms
+            .store(u64::try_from(ms).unwrap_or(u64::MAX), Ordering::Relaxed);
         ex.response.extend_from_slice(data);
         ex.reads.push(ex.response.len());
         matches!(
