@@ -322,46 +322,28 @@ impl VersionScan {
     /// Version detection of one port, through TLS when it turns out to
     /// speak it.
     async fn port(self: Arc<Self>, target: SocketAddr, proto: Proto) -> PortFinding {
-        let mut tls = false;
-        loop {
-            let (verdict, responded, first) = self.sequence(target, proto, tls).await;
-            let restart = !tls
-                && proto == Proto::Tcp
-                && matches!(&verdict, Verdict::Hard(f) if f.service == "ssl");
-            if restart {
-                // Nmap's scanThroughTunnel: the whole sequence again, inside TLS.
-                self.trace(|| format!("Service scan: {target} speaks TLS; probing inside it"));
-                let (inner, r2, f2) = self.sequence(target, proto, true).await;
-                // Nothing came through the tunnel: keep "ssl".
-                if !r2 && !matches!(inner, Verdict::Hard(_) | Verdict::Soft(_)) {
-                    return PortFinding {
-                        verdict,
-                        tls: false,
-                        responded,
-                        first_response: first,
-                        proto,
-                        intensity: self.opts.intensity,
-                    };
-                }
-                tls = true;
-                return PortFinding {
-                    verdict: inner,
-                    tls,
-                    responded: true,
-                    first_response: f2.or(first),
-                    proto,
-                    intensity: self.opts.intensity,
-                };
-            }
-            return PortFinding {
-                verdict,
-                tls,
-                responded,
-                first_response: first,
-                proto,
-                intensity: self.opts.intensity,
-            };
+        let finding = |verdict, tls, responded, first_response| PortFinding {
+            verdict,
+            tls,
+            responded,
+            first_response,
+            proto,
+            intensity: self.opts.intensity,
+        };
+        let (verdict, responded, first) = self.sequence(target, proto, false).await;
+        let speaks_tls =
+            proto == Proto::Tcp && matches!(&verdict, Verdict::Hard(f) if f.service == "ssl");
+        if !speaks_tls {
+            return finding(verdict, false, responded, first);
         }
+        // Nmap's scanThroughTunnel: the whole sequence again, inside TLS.
+        self.trace(|| format!("Service scan: {target} speaks TLS; probing inside it"));
+        let (inner, r2, f2) = self.sequence(target, proto, true).await;
+        if !r2 && !matches!(inner, Verdict::Hard(_) | Verdict::Soft(_)) {
+            // Nothing came through the tunnel: it stays "ssl".
+            return finding(verdict, false, responded, first);
+        }
+        finding(inner, true, true, f2.or(first))
     }
 
     /// Nmap's probe sequence on one port, judged in order; returns the
