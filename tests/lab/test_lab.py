@@ -472,3 +472,114 @@ print(json.dumps(r))
     assert {k.split("/")[1] for k in r} == set(targets), r
     silent = [k for k, n in r.items() if n == 0]
     assert not silent, f"no reply to {silent}: {r}"
+
+
+# ------------------------------------------------------------------ version detection (-sV)
+
+VERSION_TCP = {  # host -> open TCP ports with a daemon behind them
+    name: sorted((p for p, v in HOSTS[name]["tcp"].items() if v.get("daemon") and v["syn"]["state"] == "open"), key=int)
+    for name in ("web", "db", "mail", "ns", "fw", "slow")
+}
+NMAP_DB = "/usr/share/nmap"
+
+
+def version_scan(lab, exe, flags, timeout=400):
+    p = lab_exec(lab, exe, *flags, "-oX", "-", timeout=timeout)
+    assert p.returncode == 0, f"{exe} {' '.join(flags)} failed: {p.stderr}"
+    return conform.parse(p.stdout, exe), p
+
+
+def services(scan):
+    out = {}
+    for addr, h in scan["hosts"].items():
+        for port, v in h["ports"].items():
+            if v["state"] == "open":
+                out[f"{addr} {port}"] = v["service"]
+    return out
+
+
+def version_diffs(ours, theirs, fields, skip=()):
+    diffs = []
+    for key in sorted(set(ours) | set(theirs)):
+        if key in skip:
+            continue
+        a, b = theirs.get(key), ours.get(key)
+        if a is None or b is None:
+            diffs.append(f"{key}: only in {'nmaps' if a is None else 'nmap'}")
+            continue
+        for f in fields:
+            if (a.get(f) or None) != (b.get(f) or None):
+                diffs.append(f"{key} {f}: nmap {a.get(f)!r} nmaps {b.get(f)!r}")
+    return diffs
+
+
+@pytest.fixture(scope="module")
+def nmap_version_tcp(lab):
+    targets = [HOSTS[n]["ipv4"] for n in VERSION_TCP]
+    ports = ",".join(sorted({p for ps in VERSION_TCP.values() for p in ps}, key=int))
+    flags = ["-sS", "-sV", "-Pn", "-n", "-p", ports, *targets]
+    scan, _ = version_scan(lab, "nmap", flags)
+    return flags, services(scan)
+
+
+@pytest.mark.parametrize("db", ["nmap-db", "embedded"])
+def test_conform_version_tcp(lab, nmap_version_tcp, db):
+    """Every lab TCP service: with nmap's database nmaps names the same
+    service, product and version (and TLS tunnel) as nmap -sV; with the
+    project's own database, the same service and product."""
+    require_nmaps()
+    flags, theirs = nmap_version_tcp
+    extra = ["--datadir", NMAP_DB] if db == "nmap-db" else []
+    scan, _ = version_scan(lab, NMAPS, [*extra, *flags])
+    ours = services(scan)
+    assert len(theirs) >= 15, theirs
+    fields = ("name", "product", "version", "tunnel") if db == "nmap-db" else ("name", "product", "tunnel")
+    diffs = version_diffs(ours, theirs, fields)
+    assert not diffs, "\n".join(diffs)
+
+
+def test_conform_version_udp(lab):
+    """UDP services (DNS, NTP, SNMP): same service, product and version as
+    nmap -sU -sV with nmap's database. nmap's snmp-info script (a 'version'
+    NSE script, run by -sV) rewrites the SNMP product; nmaps has no NSE yet,
+    so that field is compared with the probe's own match."""
+    require_nmaps()
+    flags = ["-sU", "-sV", "-Pn", "-n", "-p", "53,123,161", HOSTS["ns"]["ipv4"]]
+    theirs = services(version_scan(lab, "nmap", flags)[0])
+    ours = services(version_scan(lab, NMAPS, ["--datadir", NMAP_DB, *flags])[0])
+    snmp = f"{HOSTS['ns']['ipv4']} 161/udp"
+    assert theirs[snmp]["product"].startswith(ours[snmp]["product"] + "; "), (theirs[snmp], ours[snmp])
+    diffs = version_diffs(ours, theirs, ("name", "product", "version"), skip=(snmp,))
+    assert not diffs and len(theirs) == 3, "\n".join(diffs) or theirs
+    # The embedded database knows them too, and memcached over UDP.
+    emb = services(version_scan(lab, NMAPS, [*flags[:-2], "53,123,161", HOSTS["ns"]["ipv4"]])[0])
+    assert sorted(v["name"] for v in emb.values()) == ["domain", "ntp", "snmp"], emb
+    mc = services(version_scan(lab, NMAPS, ["-sU", "-sV", "-Pn", "-n", "-p", "11211", HOSTS["db"]["ipv4"]])[0])
+    assert [(v["name"], v["product"]) for v in mc.values()] == [("memcached", "Memcached")], mc
+
+
+def test_version_hostile_services(lab, tmp_path):
+    """The hostile host's endless banner, garbage and escapes, one-byte drip,
+    broken TLS and silent accept: the scan ends in bounded time, the XML
+    validates against nmap.dtd and no output shows a control character."""
+    require_nmaps()
+    h = HOSTS["hostile"]
+    t0 = time.monotonic()
+    p = lab_exec(lab, NMAPS, "-sV", "-Pn", "-n", "-p", "21,23,79,443,8080", "-oX", "/tmp/nmaps-hostile.xml",
+                 "-oN", "/tmp/nmaps-hostile.nmap", "-oG", "/tmp/nmaps-hostile.gnmap", h["ipv4"], timeout=300)
+    took = time.monotonic() - t0
+    assert p.returncode == 0, p.stderr
+    assert took < 120, f"-sV on the hostile host took {took:.0f}s"
+    v = run(["xmllint", "--noout", "--dtdvalid", "/usr/share/nmap/nmap.dtd", "/tmp/nmaps-hostile.xml"])
+    assert v.returncode == 0, v.stderr
+    for f in ("/tmp/nmaps-hostile.nmap", "/tmp/nmaps-hostile.gnmap"):
+        data = open(f, "rb").read()
+        # Newlines end lines; grepable output separates its fields with tabs.
+        bad = sorted({b for b in data if b < 0x20 and b not in (0x09, 0x0a) or b == 0x7f})
+        assert not bad, f"{f} has raw control bytes {bad}"
+    for out in (p.stdout,):
+        assert "\x1b" not in out and "\x00" not in out
+    scan = conform.parse(open("/tmp/nmaps-hostile.xml").read(), "nmaps")
+    ports = scan["hosts"][h["ipv4"]]["ports"]
+    assert sorted(ports, key=lambda s: int(s.split("/")[0])) == ["21/tcp", "23/tcp", "79/tcp", "443/tcp", "8080/tcp"]
+    assert all(v["state"] == "open" for v in ports.values()), ports
