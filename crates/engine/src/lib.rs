@@ -872,6 +872,7 @@ async fn scan_phase<C: connect::Prober>(
                 reason_ttl: r.ttl,
                 reason_ip: r.from,
                 service: None,
+                scripts: Vec::new(),
             }));
         } else {
             h.ports.clear();

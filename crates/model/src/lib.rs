@@ -374,6 +374,37 @@ pub struct Port {
     /// router): Nmap's `reason_ip`, "… from ADDR" in the REASON column.
     pub reason_ip: Option<IpAddr>,
     pub service: Option<Service>,
+    /// Results of port scripts (`--script`), in the order Nmap prints them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub scripts: Vec<ScriptResult>,
+}
+
+/// One script's result: `<script id="…" output="…">` with the structured
+/// form Nmap builds from a returned Lua table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScriptResult {
+    pub id: String,
+    /// The text shown in normal output (and the XML `output` attribute).
+    pub output: String,
+    /// `<elem>`/`<table>` children; empty for a plain string result.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub elements: Vec<ScriptElem>,
+}
+
+/// An `<elem>` or a `<table>` of a structured script result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum ScriptElem {
+    Elem {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        value: String,
+    },
+    Table {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        items: Vec<ScriptElem>,
+    },
 }
 
 /// Round-trip timing of a host, in microseconds, as in `<times>`.
@@ -404,6 +435,8 @@ pub struct Host {
     pub timed_out: bool,
     /// Link-layer address, for hosts on a directly attached Ethernet link.
     pub mac: Option<Mac>,
+    /// Results of host scripts ("Host script results:", `<hostscript>`).
+    pub scripts: Vec<ScriptResult>,
 }
 
 /// A host's Ethernet address and the vendor its prefix is registered to.
@@ -455,6 +488,7 @@ impl Host {
             latency: None,
             timed_out: false,
             mac: None,
+            scripts: Vec::new(),
         }
     }
 

@@ -363,6 +363,7 @@ mod tests {
             reason_ttl: 0,
             reason_ip: None,
             service,
+            scripts: Vec::new(),
         }
     }
 

@@ -114,6 +114,7 @@ pub fn port(number: u16, state: PortState, reason: Reason, service: Option<&str>
         reason_ttl: 0,
         reason_ip: None,
         service: service.map(Service::from_table),
+        scripts: Vec::new(),
     }
 }
 
