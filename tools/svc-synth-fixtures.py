@@ -39,7 +39,7 @@ add('exchange-imap', crlf('* OK The Microsoft Exchange IMAP4 service is ready.')
 add('exchange-pop3', crlf('+OK The Microsoft Exchange POP3 service is ready.'),'NULL','tcp',110,'pop3','Microsoft Exchange pop3d','','RFC 1939 4; Exchange POP3 greeting')
 add('rfb38', b'RFB 003.008\n','NULL','tcp',5900,'vnc','VNC','','RFC 6143 7.1.1 ProtocolVersion', extrainfo='protocol 3.8')
 add('inn', crlf('200 news.example.org InterNetNews NNRP server INN 2.7.1 ready (posting ok)'),'NULL','tcp',119,'nntp','INN nntpd','2.7.1','RFC 3977 5.1; INN nnrpd greeting')
-add('irc-notice', crlf(':irc.example.net NOTICE * :*** Looking up your hostname...'),'NULL','tcp',6667,'irc','','','RFC 2812; ircd connection notices', hostname='irc.example.net')
+add('irc-notice', crlf(':irc.example.net NOTICE * :*** Looking up your hostname...'),'NULL','tcp',6667,'irc','','','RFC 2812; ircd connection notices', soft=True)
 # mysql 8 handshake
 salt=b'abcdefgh'
 body=b'\x0a'+b'8.0.36\x00'+struct.pack('<I',12)+salt+b'\x00'+b'\xff\xff'+b'\xff'+b'\x02\x00'+b'\xff\xdf'+b'\x15'+b'\x00'*10+b'ijklmnopqrst\x00'+b'caching_sha2_password\x00'
