@@ -101,7 +101,6 @@ body=b'\x01\x00'+struct.pack('>H',len(txt))+txt
 add('oracle-tns-version', struct.pack('>HHBBH',8+len(body),0,4,0,0)+body,'oracle-tns','tcp',1521,'oracle-tns','Oracle TNS listener','19.0.0.0.0','Oracle Net TNS packet type 4 (refuse) carrying the lsnrctl VERSION banner text', extrainfo='for Linux; Production')
 # RDP negotiation response: TLS selected, flags 0x1f
 add('rdp-windows', bytes.fromhex('030000130ed000001234000209080002000000'),'TerminalServer','tcp',3389,'ms-wbt-server','Microsoft Terminal Services','','MS-RDPBCGR 2.2.1.2 X.224 Connection Confirm + RDP_NEG_RSP (PROTOCOL_HYBRID)', ostype='Windows')
-add('rdp-xrdp', bytes.fromhex('030000130ed000000000000200080001000000'),'TerminalServer','tcp',3389,'ms-wbt-server','xrdp','','MS-RDPBCGR 2.2.1.2 Connection Confirm as xrdp sends it (source reference 0, TLS selected)')
 # SMB2 negotiate response
 sec_blob=b'\x60\x00'
 hdr=b'\xfeSMB'+struct.pack('<HHIHHIIQIIQ',64,1,0,0,1,1,0,0,0xfeff,0,0)+b'\x00'*16
