@@ -3,8 +3,13 @@
 
 usage:
   svc-capture.py [--probe NAME | --payload 'q|...|'] [--udp] [--tls]
-                 [--wait MS] [--max BYTES] [--db FILE] [--no-out-ok]
+                 [--wait MS] [--max BYTES] [--db FILE]
                  HOST PORT OUT.bin
+  svc-capture.py --recapture PREFIX OUTDIR
+                 recapture every fixture of expected.json whose file name
+                 starts with PREFIX (lab-, priv-) from its "host" into OUTDIR
+                 and write OUTDIR/expected.json (then run svc-verify.py
+                 --fixtures OUTDIR to check the signatures on fresh data)
 
 --probe NAME      payload (and protocol, totalwaitms) from data/service-probes
 --payload 'q|..|' payload in nmap-service-probes escape syntax
@@ -89,7 +94,35 @@ def probe_from_db(db, name, proto):
     return info
 
 
+def recapture(prefix, outdir, db):
+    import json
+    import subprocess
+    here = os.path.join(HERE, "..", "crates", "service", "tests", "responses")
+    with open(os.path.join(here, "expected.json")) as f:
+        fixtures = [x for x in json.load(f) if x["file"].startswith(prefix) and x.get("host")]
+    os.makedirs(outdir, exist_ok=True)
+    done = []
+    for fx in fixtures:
+        if fx.get("service") is None or fx.get("reproducible") is False:
+            continue  # garbage from the hostile host, or a one-off state
+        cmd = [sys.executable, os.path.abspath(__file__), "--db", db, "--probe", fx["probe"]]
+        if fx["proto"] == "udp":
+            cmd.append("--udp")
+        if fx.get("tunnel") == "ssl":
+            cmd.append("--tls")
+        if fx["probe"] == "NULL":
+            cmd += ["--wait", "3000"]
+        cmd += [fx["host"], str(fx["port"]), os.path.join(outdir, fx["file"])]
+        if subprocess.call(cmd) == 0:
+            done.append(fx)
+    with open(os.path.join(outdir, "expected.json"), "w") as f:
+        json.dump(done, f, indent=0)
+    print("%d of %d recaptured into %s" % (len(done), len(fixtures), outdir))
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--recapture":
+        return recapture(sys.argv[2], sys.argv[3], DEFAULT_DB)
     ap = argparse.ArgumentParser()
     ap.add_argument("--probe")
     ap.add_argument("--payload")

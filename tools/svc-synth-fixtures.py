@@ -39,7 +39,7 @@ add('exchange-imap', crlf('* OK The Microsoft Exchange IMAP4 service is ready.')
 add('exchange-pop3', crlf('+OK The Microsoft Exchange POP3 service is ready.'),'NULL','tcp',110,'pop3','Microsoft Exchange pop3d','','RFC 1939 4; Exchange POP3 greeting')
 add('rfb38', b'RFB 003.008\n','NULL','tcp',5900,'vnc','VNC','','RFC 6143 7.1.1 ProtocolVersion', extrainfo='protocol 3.8')
 add('inn', crlf('200 news.example.org InterNetNews NNRP server INN 2.7.1 ready (posting ok)'),'NULL','tcp',119,'nntp','INN nntpd','2.7.1','RFC 3977 5.1; INN nnrpd greeting')
-add('irc-notice', crlf(':irc.example.net NOTICE * :*** Looking up your hostname...'),'NULL','tcp',6667,'irc','','','RFC 2812; ircd connection notices', hostname='irc.example.net')
+add('irc-notice', crlf(':irc.example.net NOTICE * :*** Looking up your hostname...'),'NULL','tcp',6667,'irc','','','RFC 2812; ircd connection notices', soft=True)
 # mysql 8 handshake
 salt=b'abcdefgh'
 body=b'\x0a'+b'8.0.36\x00'+struct.pack('<I',12)+salt+b'\x00'+b'\xff\xff'+b'\xff'+b'\x02\x00'+b'\xff\xdf'+b'\x15'+b'\x00'*10+b'ijklmnopqrst\x00'+b'caching_sha2_password\x00'
@@ -101,7 +101,6 @@ body=b'\x01\x00'+struct.pack('>H',len(txt))+txt
 add('oracle-tns-version', struct.pack('>HHBBH',8+len(body),0,4,0,0)+body,'oracle-tns','tcp',1521,'oracle-tns','Oracle TNS listener','19.0.0.0.0','Oracle Net TNS packet type 4 (refuse) carrying the lsnrctl VERSION banner text', extrainfo='for Linux; Production')
 # RDP negotiation response: TLS selected, flags 0x1f
 add('rdp-windows', bytes.fromhex('030000130ed000001234000209080002000000'),'TerminalServer','tcp',3389,'ms-wbt-server','Microsoft Terminal Services','','MS-RDPBCGR 2.2.1.2 X.224 Connection Confirm + RDP_NEG_RSP (PROTOCOL_HYBRID)', ostype='Windows')
-add('rdp-xrdp', bytes.fromhex('030000130ed000000000000200080001000000'),'TerminalServer','tcp',3389,'ms-wbt-server','xrdp','','MS-RDPBCGR 2.2.1.2 Connection Confirm as xrdp sends it (source reference 0, TLS selected)')
 # SMB2 negotiate response
 sec_blob=b'\x60\x00'
 hdr=b'\xfeSMB'+struct.pack('<HHIHHIIQIIQ',64,1,0,0,1,1,0,0,0xfeff,0,0)+b'\x00'*16
@@ -166,6 +165,39 @@ add('chargen-udp', b' !"#$%&\'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXY
 ub=b'\x02\x00\x0a'+bytes.fromhex('0227220a0b0c')+bytes([192,0,2,20])+b'\x03\x00\x22'+b'XM.ar7240.v5.6.15.30572.170328.1216'[:34]+b'\x0b\x00\x06nbm5-1'+b'\x0c\x00\x04NBM5'
 add('ubiquiti', b'\x01\x00\x00'+bytes([len(ub)])+ub,'UbiquitiDiscovery','udp',10001,'ubiquiti-discovery','Ubiquiti discovery','','Ubiquiti discovery protocol v1 reply (TLVs 0x02 MAC/IP, 0x03 firmware, 0x0b hostname, 0x0c model) as documented by community dissectors', extrainfo='firmware XM.ar7240.v5.6.15.30572.170328.121')
 add('pdns-auth-udp', b'nm\x84\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07version\x04bind\x00\x00\x10\x00\x03\xc0\x0c\x00\x10\x00\x03\x00\x00\x0e\x10\x00\x2c\x2bPowerDNS Authoritative Server 4.7.3 (built','DNSVersionBindReq','udp',53,'domain','PowerDNS Authoritative Server','4.7.3','RFC 1035 TXT answer; pdns_server version-string=full text')
+
+# --- more HTTP servers: one response each with the documented Server header
+for name, port, server, product, version, kw in [
+    ('tengine', 80, 'Tengine/2.3.3', 'Tengine httpd', '2.3.3', {}),
+    ('cloudflare', 80, 'cloudflare', 'Cloudflare http proxy', '', {}),
+    ('amazons3', 80, 'AmazonS3', 'Amazon S3', '', {}),
+    ('awselb', 80, 'awselb/2.0', 'AWS Elastic Load Balancing', '2.0', {}),
+    ('akamai', 80, 'AkamaiGHost', 'Akamai Global Host', '', {}),
+    ('kong', 8000, 'kong/3.4.2', 'Kong API gateway', '3.4.2', {}),
+    ('ats', 8080, 'ATS/9.2.3', 'Apache Traffic Server', '9.2.3', {}),
+    ('varnish-own', 80, 'Varnish', 'Varnish http accelerator', '', {}),
+    ('cherrypy', 8080, 'CherryPy/18.8.0', 'CherryPy wsgiserver', '18.8.0', {}),
+    ('waitress', 8080, 'waitress', 'Waitress WSGI server', '', {}),
+    ('aiohttp', 8080, 'Python/3.11 aiohttp/3.8.5', 'aiohttp', '3.8.5', {'extrainfo': 'Python 3.11'}),
+    ('wsgiref', 8000, 'WSGIServer/0.2 CPython/3.11.2', 'WSGIServer', '0.2', {'extrainfo': 'Python 3.11.2'}),
+    ('h2o', 80, 'h2o/2.2.6', 'H2O httpd', '2.2.6', {}),
+    ('cherokee', 80, 'Cherokee/1.2.104 (Debian GNU/Linux)', 'Cherokee httpd', '1.2.104', {'extrainfo': 'Debian GNU/Linux'}),
+    ('hiawatha', 80, 'Hiawatha v11.2', 'Hiawatha httpd', '11.2', {}),
+    ('rompager', 80, 'Allegro-Software-RomPager/4.07 UPnP/1.0', 'Allegro RomPager', '4.07', {'devicetype': 'embedded'}),
+    ('lwip', 80, 'lwIP/1.3.1 (http://savannah.nongnu.org/projects/lwip)', 'lwIP httpd', '1.3.1', {}),
+    ('resin', 8080, 'Resin/4.0.65', 'Caucho Resin', '4.0.65', {}),
+    ('glassfish', 8080, 'GlassFish Server Open Source Edition  5.1.0', 'GlassFish', '5.1.0', {}),
+    ('ibm-http', 80, 'IBM_HTTP_Server', 'IBM HTTP Server', '', {}),
+    ('oracle-http', 80, 'Oracle-HTTP-Server', 'Oracle HTTP Server', '', {}),
+    ('zope', 8080, 'Zope/(2.13.29, python 2.7.18, linux2) ZServer/1.1', 'Zope httpd', '2.13.29', {'extrainfo': 'Python 2.7.18'}),
+    ('yaws', 8080, 'Yaws 2.1.1', 'Yaws httpd', '2.1.1', {}),
+    ('uc-httpd', 80, 'uc-httpd 1.0.0', 'uc-httpd', '1.0.0', {'devicetype': 'webcam'}),
+    ('hikvision', 80, 'Hikvision-Webs', 'Hikvision IP camera httpd', '', {}),
+    ('mikrotik-proxy', 8080, 'Mikrotik HttpProxy', 'MikroTik http proxy', '', {}),
+    ('goahead-http', 80, 'GoAhead-http', 'GoAhead WebServer', '', {}),
+]:
+    add('http-'+name, http('200 OK', [D, ('Server', server), ('Content-Type', 'text/html'), ('Content-Length', '0')]), 'GetRequest', 'tcp', port, 'http', product, version, 'RFC 9110 10.2.4 Server header as the product sends it: "%s"' % server, **kw)
+add('http-envoy', b'HTTP/1.1 404 Not Found\r\ndate: Sun, 29 Nov 2026 10:00:00 GMT\r\nserver: envoy\r\ncontent-length: 0\r\n\r\n', 'GetRequest', 'tcp', 10000, 'http', 'Envoy proxy', '', 'Envoy proxy: lower-case headers, "server: envoy"')
 
 X=os.path.join(R,'expected.json')
 old=[x for x in json.load(open(X)) if not x['file'].startswith('syn-')]

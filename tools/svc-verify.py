@@ -172,6 +172,8 @@ def parse_match(line, lineno):
     if i < len(rest) and rest[i] not in " \t":
         raise DbError("line %d: junk after pattern flags" % lineno)
     templates = parse_templates(rest[i:], lineno)
+    if kw == "softmatch" and templates:
+        raise DbError("line %d: softmatch with version templates" % lineno)
     return Match(kw == "softmatch", service, regex, flags, templates, lineno, line)
 
 
