@@ -12,8 +12,8 @@ usage: svc-verify.py [--db FILE] [--fixtures DIR] [--stats] [-v]
    with no anchoring option); the ^ makes it a prefix match.
 2. For each fixture in DIR/expected.json, runs the scanner's matching rule on
    the stored response: the probe's own match lines, then those of its
-   `fallback` probes, then (TCP) the NULL probe's; the first hard match wins,
-   otherwise the first softmatch. Compares service, product, version and
+   `fallback` probes, then (TCP) the NULL probe's; the first line that
+   matches decides, soft or hard (Nmap's rule). Compares service, product, version and
    whichever of extrainfo/hostname/ostype/devicetype/cpe the entry lists,
    ("service": null means the response must match nothing), and checks
    that the probe is sent to that port at the default intensity
@@ -282,17 +282,12 @@ def find_match(probes, proto, probe_name, data):
     order = [first] + [by[(proto, f)] for f in first.fallback]
     if proto == "TCP" and probe_name != "NULL":
         order.append(by[("TCP", "NULL")])
-    soft = None
     for p in order:
         for mt in p.matches:
             m = mt.rx.search(data)
-            if not m:
-                continue
-            if not mt.soft:
+            if m:
                 return version_info(mt, m), p.name, mt.lineno
-            if soft is None:
-                soft = (version_info(mt, m), p.name, mt.lineno)
-    return soft if soft else (None, None, None)
+    return None, None, None
 
 
 def is_sent(probe, port, tunnel):
