@@ -563,6 +563,8 @@ fn bad_command_lines_exit_2_with_one_line() {
         vec!["-oA", "-", "127.0.0.1"],
         vec!["-S", "192.0.2.77", "127.0.0.1"],
         vec!["-6", "-S", "127.0.0.1", "::1"],
+        vec!["-sV", "--version-intensity", "10", "127.0.0.1"],
+        vec!["--version-intensity", "x", "127.0.0.1"],
     ] {
         let out = ns.nmaps(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -575,6 +577,19 @@ fn bad_command_lines_exit_2_with_one_line() {
     assert!(e.contains("99999"), "{e}");
     let e = stderr(&ns.nmaps(&["--bogus"]));
     assert!(e.contains("--bogus"), "{e}");
+    // A malformed probe database: one line naming the file and line, nothing scanned.
+    let dir = tempdir();
+    let db = format!("{dir}/probes");
+    std::fs::write(&db, "Probe TCP NULL q||\nmatch x m|^(| p/x/\n").unwrap();
+    let out = ns.nmaps(&["-sV", "--versiondb", &db, "-p", "1", "127.0.0.1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let e = stderr(&out);
+    assert!(
+        e.lines().count() == 1 && e.contains(&db) && e.contains("line 2"),
+        "{e}"
+    );
+    assert!(stdout(&out).is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
