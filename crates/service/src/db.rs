@@ -407,7 +407,7 @@ fn pattern_source(raw: &[u8]) -> String {
     out
 }
 
-fn compile(pattern: &str, caseless: bool, dotall: bool) -> Result<Regex, String> {
+fn compile(pattern: &str, caseless: bool, dotall: bool, jit: bool) -> Result<Regex, String> {
     // PCRE2's start-of-pattern limits bound every match (the pcre2 crate
     // has no match-context setters); they can only lower the defaults.
     let src = format!(
@@ -416,7 +416,7 @@ fn compile(pattern: &str, caseless: bool, dotall: bool) -> Result<Regex, String>
     RegexBuilder::new()
         .caseless(caseless)
         .dotall(dotall)
-        .jit_if_available(true)
+        .jit_if_available(jit)
         .build(&src)
         .map_err(|_| {
             // Compile again without the prefix for an offset in the
@@ -431,7 +431,7 @@ fn compile(pattern: &str, caseless: bool, dotall: bool) -> Result<Regex, String>
         })
 }
 
-fn parse_match(line: &[u8], lineno: usize) -> Result<Match, String> {
+fn parse_match(line: &[u8], lineno: usize, jit: bool) -> Result<Match, String> {
     let (soft, rest) = if let Some(r) = line.strip_prefix(b"softmatch ") {
         (true, r)
     } else if let Some(r) = line.strip_prefix(b"match ") {
@@ -462,7 +462,7 @@ fn parse_match(line: &[u8], lineno: usize) -> Result<Match, String> {
         }
     }
     let pattern = pattern_source(pat);
-    let regex = compile(&pattern, caseless, dotall)?;
+    let regex = compile(&pattern, caseless, dotall, jit)?;
     let mut t = Templates::default();
     while let Some((mode, text, _flags)) = next_template(rest, &mut pos)? {
         let slot = match mode {
@@ -582,6 +582,13 @@ impl ProbeDb {
 
     /// Like [`ProbeDb::parse`], for a file that may not be UTF-8.
     pub fn parse_bytes(text: &[u8]) -> Result<ProbeDb, DbError> {
+        Self::parse_bytes_with(text, true)
+    }
+
+    /// Like [`ProbeDb::parse_bytes`]; `jit: false` skips PCRE2's JIT
+    /// compilation (much cheaper to build, slower to match: for fuzzing and
+    /// tools that parse many small files).
+    pub fn parse_bytes_with(text: &[u8], jit: bool) -> Result<ProbeDb, DbError> {
         let mut db = ProbeDb::default();
         let mut exclude_seen = false;
         let mut cur: Option<Probe> = None;
@@ -649,7 +656,7 @@ impl ProbeDb {
             } else if let Some(v) = line.strip_prefix(b"tcpwrappedms ") {
                 wait_ms(v, "tcpwrappedms").map(|d| p.tcpwrapped = Some(d))
             } else if line.starts_with(b"match ") || line.starts_with(b"softmatch ") {
-                parse_match(line, lineno).map(|m| p.matches.push(m))
+                parse_match(line, lineno, jit).map(|m| p.matches.push(m))
             } else if line.starts_with(b"Exclude ") {
                 Err("the Exclude directive must precede all Probes".into())
             } else {
@@ -949,8 +956,12 @@ mod tests {
             assert!(err.to_string().contains("limit"), "{err}");
         }
         // And through compile(): the error becomes "no match".
-        let re = compile("^(a+)+$", false, false).unwrap();
-        assert!(re.is_match(&input).is_err());
+        for jit in [true, false] {
+            let re = compile("^(a+)+$", false, false, jit).unwrap();
+            assert!(re.is_match(&input).is_err());
+            assert!(re.is_match(b"aaa").unwrap());
+        }
+        let re = compile("^(a+)+$", false, false, true).unwrap();
         assert!(re.is_match(b"aaa").unwrap());
     }
 
