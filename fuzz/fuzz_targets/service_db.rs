@@ -8,6 +8,12 @@ use libfuzzer_sys::fuzz_target;
 use nmaps_service::{ProbeCursor, ProbeDb, Proto};
 
 fuzz_target!(|data: &[u8]| {
+    // `Exclude` goes to nmaps-targets' port-spec parser, whose service-name
+    // wildcard lookups would take most of the time; one input in 16 keeps
+    // that path covered.
+    if data.first().is_some_and(|b| b & 0x0f != 0) && data.windows(8).any(|w| w == b"Exclude ") {
+        return;
+    }
     let Ok(db) = ProbeDb::parse_bytes_with(data, false) else {
         return;
     };

@@ -170,6 +170,11 @@ impl Match {
     /// Run the pattern; `None` on no match and on a PCRE2 error (match or
     /// depth limit hit), as Nmap.
     pub fn captures(&self, subject: &[u8]) -> Option<Vec<Option<(usize, usize)>>> {
+        // Most responses match nothing: `is_match` uses the regex's pooled
+        // match data, where capture locations would allocate every time.
+        if !self.regex.is_match(subject).unwrap_or(false) {
+            return None;
+        }
         let mut locs: CaptureLocations = self.regex.capture_locations();
         match self.regex.captures_read(&mut locs, subject) {
             Ok(Some(_)) => Some((0..locs.len()).map(|i| locs.get(i)).collect()),
@@ -706,8 +711,16 @@ impl ProbeDb {
                 nmaps_targets::Protocols::embedded(),
             )
             .map_err(|e| format!("Exclude: {e}"))?;
-        let to_set = |v: &[u16]| PortSet {
-            ranges: v.iter().map(|&p| (p, p)).collect(),
+        // Sorted ports → merged ranges.
+        let to_set = |v: &[u16]| {
+            let mut ranges: Vec<(u16, u16)> = Vec::new();
+            for &p in v {
+                match ranges.last_mut() {
+                    Some((_, hi)) if u32::from(*hi) + 1 == u32::from(p) => *hi = p,
+                    _ => ranges.push((p, p)),
+                }
+            }
+            PortSet { ranges }
         };
         self.exclude_tcp = to_set(&res.ports.tcp);
         self.exclude_udp = to_set(&res.ports.udp);
