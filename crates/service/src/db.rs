@@ -957,6 +957,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shareable_across_tasks() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<ProbeDb>();
+        send_sync::<ProbeCursor>();
+        send_sync::<MatchOutcome>();
+    }
+
+    #[test]
     fn match_limit_is_in_force() {
         let mut input = vec![b'a'; 3000];
         input.push(b'!');
