@@ -170,6 +170,11 @@ impl Match {
     /// Run the pattern; `None` on no match and on a PCRE2 error (match or
     /// depth limit hit), as Nmap.
     pub fn captures(&self, subject: &[u8]) -> Option<Vec<Option<(usize, usize)>>> {
+        // Most responses match nothing: `is_match` uses the regex's pooled
+        // match data, where capture locations would allocate every time.
+        if !self.regex.is_match(subject).unwrap_or(false) {
+            return None;
+        }
         let mut locs: CaptureLocations = self.regex.capture_locations();
         match self.regex.captures_read(&mut locs, subject) {
             Ok(Some(_)) => Some((0..locs.len()).map(|i| locs.get(i)).collect()),
@@ -407,7 +412,7 @@ fn pattern_source(raw: &[u8]) -> String {
     out
 }
 
-fn compile(pattern: &str, caseless: bool, dotall: bool) -> Result<Regex, String> {
+fn compile(pattern: &str, caseless: bool, dotall: bool, jit: bool) -> Result<Regex, String> {
     // PCRE2's start-of-pattern limits bound every match (the pcre2 crate
     // has no match-context setters); they can only lower the defaults.
     let src = format!(
@@ -416,7 +421,7 @@ fn compile(pattern: &str, caseless: bool, dotall: bool) -> Result<Regex, String>
     RegexBuilder::new()
         .caseless(caseless)
         .dotall(dotall)
-        .jit_if_available(true)
+        .jit_if_available(jit)
         .build(&src)
         .map_err(|_| {
             // Compile again without the prefix for an offset in the
@@ -431,7 +436,7 @@ fn compile(pattern: &str, caseless: bool, dotall: bool) -> Result<Regex, String>
         })
 }
 
-fn parse_match(line: &[u8], lineno: usize) -> Result<Match, String> {
+fn parse_match(line: &[u8], lineno: usize, jit: bool) -> Result<Match, String> {
     let (soft, rest) = if let Some(r) = line.strip_prefix(b"softmatch ") {
         (true, r)
     } else if let Some(r) = line.strip_prefix(b"match ") {
@@ -462,7 +467,7 @@ fn parse_match(line: &[u8], lineno: usize) -> Result<Match, String> {
         }
     }
     let pattern = pattern_source(pat);
-    let regex = compile(&pattern, caseless, dotall)?;
+    let regex = compile(&pattern, caseless, dotall, jit)?;
     let mut t = Templates::default();
     while let Some((mode, text, _flags)) = next_template(rest, &mut pos)? {
         let slot = match mode {
@@ -582,6 +587,13 @@ impl ProbeDb {
 
     /// Like [`ProbeDb::parse`], for a file that may not be UTF-8.
     pub fn parse_bytes(text: &[u8]) -> Result<ProbeDb, DbError> {
+        Self::parse_bytes_with(text, true)
+    }
+
+    /// Like [`ProbeDb::parse_bytes`]; `jit: false` skips PCRE2's JIT
+    /// compilation (much cheaper to build, slower to match: for fuzzing and
+    /// tools that parse many small files).
+    pub fn parse_bytes_with(text: &[u8], jit: bool) -> Result<ProbeDb, DbError> {
         let mut db = ProbeDb::default();
         let mut exclude_seen = false;
         let mut cur: Option<Probe> = None;
@@ -649,7 +661,7 @@ impl ProbeDb {
             } else if let Some(v) = line.strip_prefix(b"tcpwrappedms ") {
                 wait_ms(v, "tcpwrappedms").map(|d| p.tcpwrapped = Some(d))
             } else if line.starts_with(b"match ") || line.starts_with(b"softmatch ") {
-                parse_match(line, lineno).map(|m| p.matches.push(m))
+                parse_match(line, lineno, jit).map(|m| p.matches.push(m))
             } else if line.starts_with(b"Exclude ") {
                 Err("the Exclude directive must precede all Probes".into())
             } else {
@@ -699,8 +711,16 @@ impl ProbeDb {
                 nmaps_targets::Protocols::embedded(),
             )
             .map_err(|e| format!("Exclude: {e}"))?;
-        let to_set = |v: &[u16]| PortSet {
-            ranges: v.iter().map(|&p| (p, p)).collect(),
+        // Sorted ports → merged ranges.
+        let to_set = |v: &[u16]| {
+            let mut ranges: Vec<(u16, u16)> = Vec::new();
+            for &p in v {
+                match ranges.last_mut() {
+                    Some((_, hi)) if u32::from(*hi) + 1 == u32::from(p) => *hi = p,
+                    _ => ranges.push((p, p)),
+                }
+            }
+            PortSet { ranges }
         };
         self.exclude_tcp = to_set(&res.ports.tcp);
         self.exclude_udp = to_set(&res.ports.udp);
@@ -948,6 +968,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn shareable_across_tasks() {
+        fn send_sync<T: Send + Sync + 'static>() {}
+        send_sync::<ProbeDb>();
+        send_sync::<ProbeCursor>();
+        send_sync::<MatchOutcome>();
+    }
+
+    #[test]
     fn match_limit_is_in_force() {
         let mut input = vec![b'a'; 3000];
         input.push(b'!');
@@ -960,8 +988,12 @@ mod tests {
             assert!(err.to_string().contains("limit"), "{err}");
         }
         // And through compile(): the error becomes "no match".
-        let re = compile("^(a+)+$", false, false).unwrap();
-        assert!(re.is_match(&input).is_err());
+        for jit in [true, false] {
+            let re = compile("^(a+)+$", false, false, jit).unwrap();
+            assert!(re.is_match(&input).is_err());
+            assert!(re.is_match(b"aaa").unwrap());
+        }
+        let re = compile("^(a+)+$", false, false, true).unwrap();
         assert!(re.is_match(b"aaa").unwrap());
     }
 

@@ -40,19 +40,20 @@ pub struct FpParams<'a> {
 
 const WRAP: usize = 74;
 
+/// Nmap wraps by bytes, so the text is built as bytes.
 struct Fp {
-    s: String,
+    s: Vec<u8>,
 }
 
 impl Fp {
-    fn ch(&mut self, c: char) {
+    fn ch(&mut self, c: u8) {
         if self.s.len() % (WRAP + 1) == WRAP {
-            self.s.push_str("\nSF:");
+            self.s.extend_from_slice(b"\nSF:");
         }
         self.s.push(c);
     }
     fn string(&mut self, t: &str) {
-        t.chars().for_each(|c| self.ch(c));
+        t.bytes().for_each(|c| self.ch(c));
     }
 }
 
@@ -75,7 +76,7 @@ pub fn service_fingerprint(
     } else {
         (900, 2200)
     };
-    let mut fp = Fp { s: String::new() };
+    let mut fp = Fp { s: Vec::new() };
     for &(name, resp) in responses.iter().filter(|(_, r)| !r.is_empty()) {
         if fp.s.len() > total {
             break;
@@ -98,7 +99,7 @@ pub fn service_fingerprint(
         let used = &resp[..resp.len().min(per_response)];
         for (k, &b) in used.iter().enumerate() {
             if b.is_ascii_alphanumeric() {
-                fp.ch(char::from(b));
+                fp.ch(b);
             } else if b == 0 {
                 if used.get(k + 1).is_some_and(u8::is_ascii_digit) {
                     fp.string("\\x00");
@@ -106,10 +107,10 @@ pub fn service_fingerprint(
                     fp.string("\\0");
                 }
             } else if b"\\?\"[]().*+$^|".contains(&b) {
-                fp.ch('\\');
-                fp.ch(char::from(b));
+                fp.ch(b'\\');
+                fp.ch(b);
             } else if is_c_punct(b) {
-                fp.ch(char::from(b));
+                fp.ch(b);
             } else if b == b'\r' {
                 fp.string("\\r");
             } else if b == b'\n' {
@@ -120,14 +121,14 @@ pub fn service_fingerprint(
                 fp.string(&format!("\\x{b:02x}"));
             }
         }
-        fp.ch('"');
-        fp.ch(')');
+        fp.ch(b'"');
+        fp.ch(b')');
     }
     if fp.s.is_empty() {
         return None;
     }
-    fp.s.push(';');
-    Some(fp.s)
+    fp.s.push(b';');
+    Some(String::from_utf8_lossy(&fp.s).into_owned())
 }
 
 /// The fingerprint as Nmap puts it in XML's `servicefp` attribute: without

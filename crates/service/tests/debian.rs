@@ -259,3 +259,19 @@ fn every_pattern_survives_hostile_input_quickly() {
     );
     assert!(took < Duration::from_secs(60));
 }
+
+/// Verified with Debian's nmap 7.93: control and non-ASCII bytes in a
+/// capture print as `.`, and a capture stops at a NUL byte.
+#[test]
+fn unprintable_captures_as_nmap_shows_them() {
+    let Some(db) = db() else { return };
+    let null = db.null_probe().unwrap();
+    let f = hard(db.match_response(null, b"SSH-2.0-OpenSSH_9.2p1 Debian-2\x01x\xe9y\r\n", None));
+    assert_eq!(f.info.version.as_deref(), Some("9.2p1 Debian 2.x.y"));
+    let f = hard(db.match_response(null, b"SSH-2.0-OpenSSH_9.2p1 Debian-2\0zz\r\n", None));
+    assert_eq!(f.info.version.as_deref(), Some("9.2p1 Debian 2"));
+    assert_eq!(
+        f.info.cpes,
+        ["cpe:/a:openbsd:openssh:9.2p1", "cpe:/o:linux:linux_kernel"]
+    );
+}
