@@ -753,18 +753,19 @@ async fn stage_phase(
             },
         };
         out.hosts[i] = Some(h);
+        if busy && set.is_empty() {
+            // As Nmap: the stage's end is reported before the last hosts.
+            sink.event(Event::StageEnd {
+                task: stage.name(),
+                elapsed: begin.elapsed(),
+                units,
+                hosts: todo.len(),
+            });
+        }
         if last {
             out.mark_done(i);
             out.emit_ready(sink, summary, shared);
         }
-    }
-    if busy && !interrupted {
-        sink.event(Event::StageEnd {
-            task: stage.name(),
-            elapsed: begin.elapsed(),
-            units,
-            hosts: todo.len(),
-        });
     }
     interrupted
 }
