@@ -562,7 +562,13 @@ async fn run_group<C: Connector>(
             Discovery::Raw(p) => p.probes.len(),
             Discovery::Skip { .. } => 0,
         };
-        for (indices, task, ports) in [(link, "ARP Ping Scan", 1), (other, "Ping Scan", probes)] {
+        // Neighbor discovery is "ND Ping Scan" in Nmap's -v lines.
+        let link_task = if link.iter().any(|&i| hosts[i].addr.is_ipv6()) {
+            "ND Ping Scan"
+        } else {
+            "ARP Ping Scan"
+        };
+        for (indices, task, ports) in [(link, link_task, 1), (other, "Ping Scan", probes)] {
             if indices.is_empty() {
                 continue;
             }
