@@ -158,6 +158,10 @@ pub struct RunInfo {
     /// service is only a guess (confidence 5 or less) and the final
     /// "Service detection performed" line.
     pub version_scan: bool,
+    /// Scripts ran (`--script`, `-sC`): with `-sn`, hosts that are up get
+    /// the full report (a blank line after "Host is up", then "Host
+    /// script results:"), as in Nmap.
+    pub script_scan: bool,
     /// `<?xml-stylesheet?>` href, `None` for `--no-stylesheet`.
     pub stylesheet: Option<String>,
 }
