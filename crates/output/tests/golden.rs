@@ -1362,3 +1362,49 @@ fn json_service_fields() {
     assert_eq!(fp, golden_fp("v1", 9998));
     assert!(fp.contains("\nSF:"));
 }
+
+#[test]
+fn json_script_fields() {
+    let sc = s3();
+    let doc = render_scripts(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.pre,
+        &sc.hosts,
+        &sc.post,
+        &sc.stats,
+    );
+    // The examples of docs/json.md.
+    for example in [
+        r#""hostscript":[{"id":"address-info","output":"\n  IPv6 EUI-64: \n    MAC address: \n      address: 00005e005301\n      manuf: Icann, Iana Department","elements":[{"type":"table","key":"IPv6 EUI-64","items":[{"type":"table","key":"MAC address","items":[{"type":"elem","key":"address","value":"00005e005301"},{"type":"elem","key":"manuf","value":"Icann, Iana Department"}]}]}]}]"#,
+        r#"],"prescript":[{"id":"targets-ipv6-map4to6","output":"\n  node count: 4.0\n  addresses: \n    2001:db8:c0ca:0:0:0:c000:200/126","elements":[{"type":"elem","key":"node count","value":"4.0"},{"type":"table","key":"addresses","items":[{"type":"elem","value":"2001:db8:c0ca:0:0:0:c000:200/126"}]}]}],"postscript":[{"id":"reverse-index","#,
+    ] {
+        assert!(doc.contains(example), "{example}\n{doc}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["postscript"][0]["elements"][0]["key"], "8080/tcp");
+    // Every script object is the model's own serde form.
+    assert_eq!(
+        v["hosts"][0]["hostscript"][0],
+        serde_json::to_value(&sc.hosts[0].scripts[0]).unwrap()
+    );
+    let sc = s1();
+    let doc = render_scripts(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.pre,
+        &sc.hosts,
+        &sc.post,
+        &sc.stats,
+    );
+    assert!(doc.contains(
+        r#""script":[{"id":"banner","output":"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"}]"#
+    ));
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert!(v.get("prescript").is_none() && v.get("postscript").is_none());
+    let port80 = &v["hosts"][0]["ports"]["port"][1];
+    assert_eq!(port80["script"][1]["elements"][0]["value"], TITLE);
+    assert!(v["hosts"][0].get("hostscript").is_none());
+}
