@@ -70,11 +70,11 @@ impl crate::Writer for NormalWriter {
     }
 
     fn prescan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
-        scripts_block(&mut self.out, "Pre-scan", results)
+        scripts_block(&mut self.out, "Pre-scan", results, !self.opts.interactive)
     }
 
     fn postscan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
-        scripts_block(&mut self.out, "Post-scan", results)
+        scripts_block(&mut self.out, "Post-scan", results, !self.opts.interactive)
     }
 
     fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()> {
@@ -115,13 +115,18 @@ impl crate::Writer for NormalWriter {
 
 /// "Pre-scan script results:" or "Post-scan script results:" and the
 /// blocks of the scripts (no blank line before or after, as in Nmap).
-fn scripts_block(out: &mut dyn Write, phase: &str, results: &[ScriptResult]) -> io::Result<()> {
+fn scripts_block(
+    out: &mut dyn Write,
+    phase: &str,
+    results: &[ScriptResult],
+    file: bool,
+) -> io::Result<()> {
     if results.is_empty() {
         return Ok(());
     }
     let s = format!(
         "{phase} script results:\n{}",
-        script::normal_blocks(results)
+        script::normal_blocks(results, file)
     );
     emit(out, &s)
 }
@@ -157,7 +162,7 @@ pub(crate) fn host_report(run: &RunInfo, opts: &WriterOptions, host: &Host) -> S
             }
             if !host.scripts.is_empty() {
                 s.push_str("\nHost script results:\n");
-                s.push_str(&script::normal_blocks(&host.scripts));
+                s.push_str(&script::normal_blocks(&host.scripts, !opts.interactive));
             }
             s.push('\n');
         }
@@ -239,6 +244,13 @@ fn ports(s: &mut String, run: &RunInfo, opts: &WriterOptions, host: &Host) {
     not_shown(s, host, &folded);
     if folded.all_ignored() {
         return;
+    }
+    if !opts.interactive && !ipproto(run) {
+        // Nmap writes each port's <script> elements (and complains about
+        // empty results in the file) before it prints the table.
+        for p in &folded.shown {
+            s.extend(p.scripts.iter().filter_map(script::bug_line));
+        }
     }
     let tcp_scan = run
         .scan_info

@@ -66,11 +66,24 @@ pub(crate) fn normal_block(sr: &ScriptResult) -> Option<String> {
     Some(out)
 }
 
+/// What Nmap's XML writer complains about a result with empty output, on
+/// stderr and in the normal output file (not on stdout), at the moment it
+/// writes the `<script>` element.
+pub(crate) fn bug_line(sr: &ScriptResult) -> Option<String> {
+    sr.output
+        .is_empty()
+        .then(|| format!("Bug in {}: no string output.\n", id_text(&sr.id)))
+}
+
 /// The blocks of a list of results (host, pre- or post-scan scripts), each
-/// followed by a newline.
-pub(crate) fn normal_blocks(results: &[ScriptResult]) -> String {
+/// followed by a newline; in the normal output file (`file`), a
+/// [`bug_line`] for each empty result, as Nmap writes it there.
+pub(crate) fn normal_blocks(results: &[ScriptResult], file: bool) -> String {
     let mut s = String::new();
     for sr in results {
+        if let (true, Some(bug)) = (file, bug_line(sr)) {
+            s.push_str(&bug);
+        }
         if let Some(block) = normal_block(sr) {
             s.push_str(&block);
             s.push('\n');

@@ -1123,6 +1123,67 @@ fn s6() -> Scenario {
     }
 }
 
+/// Custom scripts (local `.nse` files) returning hostile text: raw ESC,
+/// NUL, CR, tab, DEL, C1 and bidi characters, XML specials, `--`, a
+/// newline followed by a forged report line; in the output string, in
+/// elem values and in keys. Also an empty result (Nmap complains in the
+/// file) and pre-scan, host and post-scan results.
+fn s7() -> Scenario {
+    let d = "/tmp/nse-ref/custom";
+    let run = script_run(
+        &format!(
+            "nmap -n -p 8080,8081 --script {d}/hostile.nse,{d}/empty.nse,{d}/hhost.nse,{d}/hpre.nse,{d}/hpost.nse -oA s7 127.0.0.1"
+        ),
+        1795948039,
+        &[8080, 8081],
+    );
+    let mut h = s_host("127.0.0.1", 59, 3764, 1795948040, 1795948040);
+    let hostile = script(
+        "hostile",
+        "line1 \x1b[2J <b>&\"q\"'--]]>\r\nNmap scan report for 198.51.100.1\n\tcaf\u{e9}\u{9b}\u{202e}\0end\x7f",
+        vec![
+            elem(
+                Some("k\x1b[1m<&\"\n>--"),
+                "v\0\r\t\x1b]0;t\x07 caf\u{e9}\u{9b}--x",
+            ),
+            table(
+                Some("list"),
+                vec![
+                    elem(None, "a"),
+                    elem(None, "b\n c"),
+                    table(None, vec![elem(None, "deep")]),
+                ],
+            ),
+        ],
+    );
+    h.ports = vec![
+        s_port(
+            8080,
+            OPEN,
+            "http-proxy",
+            vec![hostile, script("empty", "", vec![])],
+        ),
+        s_port(8081, CLOSED, "blackice-icecap", vec![]),
+    ];
+    h.scripts = vec![script("hhost", "\n  a\x1b[31m\n  b\tc\r\n", vec![])];
+    let post = script(
+        "hpost",
+        "\n  one: 1\n  two: \n    x\n    y",
+        vec![
+            elem(Some("one"), "1"),
+            table(Some("two"), vec![elem(None, "x"), elem(None, "y")]),
+        ],
+    );
+    Scenario {
+        name: "s7",
+        run,
+        pre: vec![script("hpre", "pre \x1b[0m <x> & \"y\"", vec![])],
+        hosts: vec![h],
+        post: vec![post],
+        stats: stats(1795948040, 460, 1, 1),
+    }
+}
+
 fn scenarios() -> Vec<Scenario> {
     vec![
         t1(),
@@ -1153,6 +1214,7 @@ fn scenarios() -> Vec<Scenario> {
         s4(),
         s5(),
         s6(),
+        s7(),
     ]
 }
 

@@ -783,7 +783,13 @@ fn script_output_is_escaped_in_every_format() {
         assert!(out.contains(&format!(
             "80/tcp open  http\n| port-script: {escaped}\n| {rest}\n|_evil\\x1B[31m\\x0Aid: \\xEF\\xBF\\xBD( \\xEF\\xBF\\xBD\n"
         )));
-        assert!(!out.contains("empty"));
+        // Like Nmap, the file (not the terminal) gets its complaint about
+        // an empty result, written before the port table.
+        if opts.interactive {
+            assert!(!out.contains("empty"));
+        } else {
+            assert!(out.contains("\nBug in empty: no string output.\nPORT "));
+        }
         // Every line of a script block starts with `|`: a newline in the
         // output cannot forge a line of the report.
         assert!(
