@@ -6,7 +6,7 @@ use chrono::{DateTime, Local, Offset, Utc};
 use common::*;
 use nmaps_model::{
     Host, HostState, HostnameKind, NMAPS_VERSION, Port, PortState, Protocol, Reason, RunInfo,
-    RunStats, ScanType, ScriptElem, ScriptResult, Service, VersionInfo,
+    RunStats, ScanType, ScriptElem, ScriptResult, Service, VersionInfo, script_text,
 };
 use nmaps_output::{Format, WriterOptions, format_ctime};
 
@@ -1134,13 +1134,16 @@ fn s7() -> Scenario {
         &format!(
             "nmap -n -p 8080,8081 --script {d}/hostile.nse,{d}/empty.nse,{d}/hhost.nse,{d}/hpre.nse,{d}/hpost.nse -oA s7 127.0.0.1"
         ),
-        1795948039,
+        1795948078,
         &[8080, 8081],
     );
-    let mut h = s_host("127.0.0.1", 59, 3764, 1795948040, 1795948040);
+    let mut h = s_host("127.0.0.1", 42, 3760, 1795948078, 1795948078);
     let hostile = script(
         "hostile",
-        "line1 \x1b[2J <b>&\"q\"'--]]>\r\nNmap scan report for 198.51.100.1\n\tcaf\u{e9}\u{9b}\u{202e}\0end\x7f",
+        // Lua strings are bytes: the engine keeps invalid UTF-8 as `\xNN`.
+        &script_text(
+            b"line1 \x1b[2J <b>&\"q\"'--]]>\r\nNmap scan report for 198.51.100.1\n\tcaf\xc3\xa9\xc2\x9b\xe2\x80\xae\0end\x7f \xff\xfe\xc3(",
+        ),
         vec![
             elem(
                 Some("k\x1b[1m<&\"\n>--"),
@@ -1152,6 +1155,7 @@ fn s7() -> Scenario {
                     elem(None, "a"),
                     elem(None, "b\n c"),
                     table(None, vec![elem(None, "deep")]),
+                    elem(None, &script_text(b"bad\xff\xc3")),
                 ],
             ),
         ],
@@ -1180,7 +1184,7 @@ fn s7() -> Scenario {
         pre: vec![script("hpre", "pre \x1b[0m <x> & \"y\"", vec![])],
         hosts: vec![h],
         post: vec![post],
-        stats: stats(1795948040, 460, 1, 1),
+        stats: stats(1795948078, 320, 1, 1),
     }
 }
 
