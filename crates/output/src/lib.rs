@@ -9,8 +9,8 @@
 //! [`Writer::prescan_scripts`] at most once, [`Writer::host`] once per
 //! finished host, [`Writer::postscan_scripts`] at most once, [`Writer::end`]
 //! once — also after an interrupted run, so that every file ends complete
-//! and well-formed. Writers only write
-//! to the stream they are given; they never print anything themselves.
+//! and well-formed. Writers only write to the stream they are given; they
+//! never print anything themselves.
 
 mod escape;
 mod fold;

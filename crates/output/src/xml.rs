@@ -145,8 +145,7 @@ pub(crate) fn host_element(run: &RunInfo, host: &Host) -> String {
     }
     if shown == Shown::Scanned {
         ports(&mut s, run, host);
-    }
-    if shown == Shown::Scanned {
+        // Nmap writes no newline after </hostscript>: <times> follows.
         script::xml_wrapped(&mut s, "hostscript", &host.scripts);
     }
     if matches!(shown, Shown::Scanned | Shown::TimedOut | Shown::Pinged)

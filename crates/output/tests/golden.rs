@@ -1188,6 +1188,30 @@ fn s7() -> Scenario {
     }
 }
 
+/// `-sV` with a port script and a host script: the script row follows the
+/// VERSION row; "Host script results:" follows "Service Info:".
+fn s8() -> Scenario {
+    let mut run = script_run(
+        "nmap -n -sV -p 22 --script banner,/tmp/nse-ref/custom/hhost.nse -oA s8 127.0.0.1",
+        1795948143,
+        &[22],
+    );
+    run.version_scan = true;
+    let mut h = s_host("127.0.0.1", 48, 5000, 1795948144, 1795948144);
+    let mut p = s_port(22, OPEN, "ssh", vec![script("banner", BANNER_SSH, vec![])]);
+    p.service = v_service("s8", 22);
+    h.ports = vec![p];
+    h.scripts = vec![script("hhost", "\n  a\x1b[31m\n  b\tc\r\n", vec![])];
+    Scenario {
+        name: "s8",
+        run,
+        pre: Vec::new(),
+        hosts: vec![h],
+        post: Vec::new(),
+        stats: stats(1795948144, 520, 1, 1),
+    }
+}
+
 fn scenarios() -> Vec<Scenario> {
     vec![
         t1(),
@@ -1219,6 +1243,7 @@ fn scenarios() -> Vec<Scenario> {
         s5(),
         s6(),
         s7(),
+        s8(),
     ]
 }
 
