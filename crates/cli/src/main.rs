@@ -98,6 +98,7 @@ fn print_iflist(argv: Vec<String>, opts: &Options) -> ExitCode {
         list_scan: false,
         ping_only: false,
         version_scan: false,
+        script_scan: false,
         stylesheet: None,
     };
     let wopts = WriterOptions {
@@ -324,6 +325,8 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
         list_scan: opts.list_scan,
         ping_only: opts.ping_scan,
         version_scan: opts.version_scan && !opts.list_scan && !opts.ping_scan,
+        // --script is refused until the script engine lands.
+        script_scan: false,
         stylesheet: plan.stylesheet.clone(),
     };
     let mut io_error = writers.begin(&run).err();

@@ -158,6 +158,10 @@ pub struct RunInfo {
     /// service is only a guess (confidence 5 or less) and the final
     /// "Service detection performed" line.
     pub version_scan: bool,
+    /// Scripts ran (`--script`, `-sC`): with `-sn`, hosts that are up get
+    /// the full report (a blank line after "Host is up", then "Host
+    /// script results:"), as in Nmap.
+    pub script_scan: bool,
     /// `<?xml-stylesheet?>` href, `None` for `--no-stylesheet`.
     pub stylesheet: Option<String>,
 }
@@ -362,6 +366,23 @@ pub fn nmap_printable(raw: &[u8], max: usize) -> Option<String> {
     )
 }
 
+/// Text a script returned (Lua strings are bytes) as the model keeps it:
+/// valid UTF-8 as is, every byte of an invalid sequence as the four
+/// characters `\xNN` (upper-case hex). The engine should build
+/// [`ScriptResult`] outputs, elem values and keys with this: the writers
+/// then show those bytes exactly as Nmap does (`\xFF` in normal and XML
+/// output), where `String::from_utf8_lossy` would show U+FFFD's bytes.
+pub fn script_text(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for chunk in raw.utf8_chunks() {
+        out.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
 /// One scanned port and what was learnt about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Port {
@@ -384,7 +405,9 @@ pub struct Port {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScriptResult {
     pub id: String,
-    /// The text shown in normal output (and the XML `output` attribute).
+    /// The text shown in normal output (and the XML `output` attribute),
+    /// built from the script's bytes with [`script_text`]. Writers escape
+    /// it as Nmap does; it may contain anything.
     pub output: String,
     /// `<elem>`/`<table>` children; empty for a plain string result.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -620,6 +643,15 @@ mod tests {
         assert_eq!(s.ostype.as_deref(), Some("o".repeat(32).as_str()));
         assert_eq!(s.cpes, vec!["cpe:/o:x".to_string()]);
         assert_eq!(s.nmap_stored(), s);
+    }
+
+    #[test]
+    fn script_text_keeps_invalid_bytes_visible() {
+        assert_eq!(
+            script_text(b"caf\xc3\xa9 \xff\xfe\xc3( end\xc3"),
+            "caf\u{e9} \\xFF\\xFE\\xC3( end\\xC3"
+        );
+        assert_eq!(script_text(b"\x1b\0ok"), "\x1b\0ok");
     }
 
     #[test]

@@ -10,8 +10,8 @@ use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args};
 use crate::{emit, epoch};
 use nmaps_model::{
-    Exit, Host, HostnameKind, NMAP_COMPAT_VERSION, NMAPS_VERSION, RunInfo, RunStats, Service,
-    ServiceMethod, range_list,
+    Exit, Host, HostnameKind, NMAP_COMPAT_VERSION, NMAPS_VERSION, RunInfo, RunStats, ScriptElem,
+    ScriptResult, Service, ServiceMethod, range_list,
 };
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -70,6 +70,8 @@ pub(crate) struct JsonWriter {
     out: Box<dyn Write + Send>,
     run: Option<RunInfo>,
     hosts: usize,
+    prescript: Vec<ScriptResult>,
+    postscript: Vec<ScriptResult>,
 }
 
 impl JsonWriter {
@@ -78,6 +80,8 @@ impl JsonWriter {
             out,
             run: None,
             hosts: 0,
+            prescript: Vec::new(),
+            postscript: Vec::new(),
         }
     }
 }
@@ -170,6 +174,9 @@ pub(crate) fn host_object(run: &RunInfo, host: &Host, shown: Shown) -> String {
     if shown == Shown::Scanned && !host.ports.is_empty() {
         o = o.raw("ports", &ports(run, host));
     }
+    if shown == Shown::Scanned && !host.scripts.is_empty() {
+        o = o.raw("hostscript", &scripts(&host.scripts));
+    }
     if matches!(shown, Shown::Scanned | Shown::TimedOut | Shown::Pinged) {
         if let Some(l) = host.latency {
             o = o.num("latency", l.as_secs_f64());
@@ -209,6 +216,11 @@ fn addresses(host: &Host) -> String {
 
 fn ports(run: &RunInfo, host: &Host) -> String {
     let folded = fold(run, &host.ports);
+    // As in XML: a protocol scan has no port scripts.
+    let ipproto = run
+        .scan_info
+        .iter()
+        .any(|i| i.scan_type == nmaps_model::ScanType::IpProto);
     let extraports = array(folded.ignored.iter().map(|ig| {
         Obj::new()
             .str("state", ig.state.as_str())
@@ -242,6 +254,9 @@ fn ports(run: &RunInfo, host: &Host) -> String {
             });
         if let Some(svc) = p.service.as_ref().filter(|s| has_service(s)) {
             o = o.raw("service", &service(svc));
+        }
+        if !p.scripts.is_empty() && !ipproto {
+            o = o.raw("script", &scripts(&p.scripts));
         }
         o.done()
     }));
@@ -292,7 +307,39 @@ fn service(svc: &Service) -> String {
     o.done()
 }
 
-fn tail(stats: &RunStats) -> String {
+/// Script results as `{id, output, elements?}` objects, the values exactly
+/// as the scripts returned them.
+fn scripts(results: &[ScriptResult]) -> String {
+    array(results.iter().map(|sr| {
+        let o = Obj::new().str("id", &sr.id).str("output", &sr.output);
+        if sr.elements.is_empty() {
+            o.done()
+        } else {
+            o.raw("elements", &elements(&sr.elements)).done()
+        }
+    }))
+}
+
+/// `<elem>` as `{type: "elem", key?, value}`, `<table>` as
+/// `{type: "table", key?, items}`.
+fn elements(elems: &[ScriptElem]) -> String {
+    array(elems.iter().map(|e| {
+        let (kind, key) = match e {
+            ScriptElem::Elem { key, .. } => ("elem", key),
+            ScriptElem::Table { key, .. } => ("table", key),
+        };
+        let mut o = Obj::new().str("type", kind);
+        if let Some(k) = key {
+            o = o.str("key", k);
+        }
+        match e {
+            ScriptElem::Elem { value, .. } => o.str("value", value).done(),
+            ScriptElem::Table { items, .. } => o.raw("items", &elements(items)).done(),
+        }
+    }))
+}
+
+fn tail(stats: &RunStats, prescript: &[ScriptResult], postscript: &[ScriptResult]) -> String {
     let end = format_ctime(stats.end);
     let mut finished = Obj::new()
         .num("time", epoch(stats.end))
@@ -317,7 +364,13 @@ fn tail(stats: &RunStats) -> String {
                 .done(),
         )
         .done();
-    format!("\n],\"runstats\":{runstats}}}\n")
+    let mut s = String::from("\n]");
+    for (key, results) in [("prescript", prescript), ("postscript", postscript)] {
+        if !results.is_empty() {
+            s.push_str(&format!(",{}:{}", quote(key), scripts(results)));
+        }
+    }
+    format!("{s},\"runstats\":{runstats}}}\n")
 }
 
 impl crate::Writer for JsonWriter {
@@ -342,12 +395,23 @@ impl crate::Writer for JsonWriter {
         )
     }
 
+    fn prescan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        // The hosts array is open: kept for the trailer.
+        self.prescript.extend_from_slice(results);
+        Ok(())
+    }
+
+    fn postscan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        self.postscript.extend_from_slice(results);
+        Ok(())
+    }
+
     fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()> {
         let mut s = String::new();
         if self.run.is_none() {
             s.push_str(&head(run));
         }
-        s.push_str(&tail(stats));
+        s.push_str(&tail(stats, &self.prescript, &self.postscript));
         emit(&mut self.out, &s)
     }
 }

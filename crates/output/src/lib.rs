@@ -5,23 +5,26 @@
 //! them, so that every program that parses Nmap output keeps working. `-oJ`
 //! is nmaps's own JSON rendering of the same model (see `docs/json.md`).
 //!
-//! Every format is one [`Writer`]: [`Writer::begin`] once, [`Writer::host`]
-//! once per finished host, [`Writer::end`] once — also after an interrupted
-//! run, so that every file ends complete and well-formed. Writers only write
-//! to the stream they are given; they never print anything themselves.
+//! Every format is one [`Writer`]: [`Writer::begin`] once,
+//! [`Writer::prescan_scripts`] at most once, [`Writer::host`] once per
+//! finished host, [`Writer::postscan_scripts`] at most once, [`Writer::end`]
+//! once — also after an interrupted run, so that every file ends complete
+//! and well-formed. Writers only write to the stream they are given; they
+//! never print anything themselves.
 
 mod escape;
 mod fold;
 mod grepable;
 mod json;
 mod normal;
+mod script;
 mod service;
 mod show;
 mod text;
 mod tz;
 mod xml;
 
-use nmaps_model::{Host, RunInfo, RunStats};
+use nmaps_model::{Host, RunInfo, RunStats, ScriptResult};
 use std::io::{self, Write};
 use std::time::SystemTime;
 
@@ -36,6 +39,23 @@ pub trait Writer: Send {
     /// without `-v`, hosts without open ports under `--open`, …) are skipped
     /// here, so the caller passes every host.
     fn host(&mut self, host: &Host) -> io::Result<()>;
+    /// Writes the results of the script pre-scanning phase (`prerule`
+    /// scripts): "Pre-scan script results:" in normal output, `<prescript>`
+    /// in XML. Call it once, after [`Writer::begin`] and before the first
+    /// [`Writer::host`], with the scripts that returned a result, in the
+    /// order Nmap would print them; nothing is written for an empty slice.
+    fn prescan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        let _ = results;
+        Ok(())
+    }
+    /// Writes the results of the script post-scanning phase (`postrule`
+    /// scripts): "Post-scan script results:", `<postscript>`. Call it once,
+    /// after the last [`Writer::host`] and before [`Writer::end`] (not after
+    /// an interrupt); nothing is written for an empty slice.
+    fn postscan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        let _ = results;
+        Ok(())
+    }
     /// Writes the trailer. Always called, also after an interrupt (then
     /// `stats.exit` is `Exit::Error`), so that every document is complete.
     fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()>;
@@ -98,6 +118,12 @@ impl Writer for Multi {
     }
     fn host(&mut self, host: &Host) -> io::Result<()> {
         self.each(|w| w.host(host))
+    }
+    fn prescan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        self.each(|w| w.prescan_scripts(results))
+    }
+    fn postscan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        self.each(|w| w.postscan_scripts(results))
     }
     fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()> {
         self.each(|w| w.end(run, stats))

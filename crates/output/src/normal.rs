@@ -2,6 +2,7 @@
 
 use crate::escape::{screen_escape as esc, screen_escape_bytes};
 use crate::fold::{Folded, fold};
+use crate::script;
 use crate::service::{
     fingerprint_block, fingerprints, full_version, service_info_line, service_name,
 };
@@ -11,7 +12,7 @@ use crate::{WriterOptions, emit, epoch, tz};
 use chrono::{DateTime, Local};
 use nmaps_model::{
     Exit, Host, NMAP_COMPAT_VERSION, NMAPS_VERSION, PortState, Protocol, RunInfo, RunStats,
-    ScanType,
+    ScanType, ScriptResult,
 };
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -68,6 +69,14 @@ impl crate::Writer for NormalWriter {
         emit(&mut self.out, &s)
     }
 
+    fn prescan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        scripts_block(&mut self.out, "Pre-scan", results, !self.opts.interactive)
+    }
+
+    fn postscan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        scripts_block(&mut self.out, "Post-scan", results, !self.opts.interactive)
+    }
+
     fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()> {
         let mut s = String::new();
         if stats.exit == Exit::Success && run.version_scan && stats.hosts_up > 0 {
@@ -104,6 +113,24 @@ impl crate::Writer for NormalWriter {
     }
 }
 
+/// "Pre-scan script results:" or "Post-scan script results:" and the
+/// blocks of the scripts (no blank line before or after, as in Nmap).
+fn scripts_block(
+    out: &mut dyn Write,
+    phase: &str,
+    results: &[ScriptResult],
+    file: bool,
+) -> io::Result<()> {
+    if results.is_empty() {
+        return Ok(());
+    }
+    let s = format!(
+        "{phase} script results:\n{}",
+        script::normal_blocks(results, file)
+    );
+    emit(out, &s)
+}
+
 /// Everything the normal output says about one host.
 pub(crate) fn host_report(run: &RunInfo, opts: &WriterOptions, host: &Host) -> String {
     let shown = classify(run, host);
@@ -132,6 +159,10 @@ pub(crate) fn host_report(run: &RunInfo, opts: &WriterOptions, host: &Host) -> S
             mac_line(&mut s, host);
             if let Some(info) = service_info_line(host) {
                 s.push_str(&info);
+            }
+            if !host.scripts.is_empty() {
+                s.push_str("\nHost script results:\n");
+                s.push_str(&script::normal_blocks(&host.scripts, !opts.interactive));
             }
             s.push('\n');
         }
@@ -214,6 +245,13 @@ fn ports(s: &mut String, run: &RunInfo, opts: &WriterOptions, host: &Host) {
     if folded.all_ignored() {
         return;
     }
+    if !opts.interactive && !ipproto(run) {
+        // Nmap writes each port's <script> elements (and complains about
+        // empty results in the file) before it prints the table.
+        for p in &folded.shown {
+            s.extend(p.scripts.iter().filter_map(script::bug_line));
+        }
+    }
     let tcp_scan = run
         .scan_info
         .iter()
@@ -272,7 +310,7 @@ fn not_shown(s: &mut String, host: &Host, folded: &Folded<'_>) {
 fn table(s: &mut String, run: &RunInfo, folded: &Folded<'_>) {
     let ipproto = ipproto(run);
     let reason = show_reason(run);
-    let mut rows: Vec<Vec<String>> = Vec::with_capacity(folded.shown.len() + 1);
+    let mut rows: Vec<Row> = Vec::with_capacity(folded.shown.len() + 1);
     let mut head = vec![
         if ipproto { "PROTOCOL" } else { "PORT" }.to_string(),
         "STATE".to_string(),
@@ -284,7 +322,7 @@ fn table(s: &mut String, run: &RunInfo, folded: &Folded<'_>) {
     if run.version_scan {
         head.push("VERSION".to_string());
     }
-    rows.push(head);
+    rows.push(Row::Cells(head));
     for p in &folded.shown {
         let port = if ipproto {
             p.number.to_string()
@@ -317,18 +355,42 @@ fn table(s: &mut String, run: &RunInfo, folded: &Folded<'_>) {
             };
             row.push(version);
         }
-        rows.push(row);
+        rows.push(Row::Cells(row));
+        if !ipproto {
+            // Nmap's protocol-scan table has no script rows.
+            rows.extend(
+                p.scripts
+                    .iter()
+                    .filter_map(script::normal_block)
+                    .map(Row::Full),
+            );
+        }
     }
     render_table(s, &rows);
 }
 
+/// A line of the port table.
+enum Row {
+    /// Cells, aligned in columns.
+    Cells(Vec<String>),
+    /// A line spanning the whole table (a port's script output), printed
+    /// as is; it does not widen any column.
+    Full(String),
+}
+
 /// Nmap's `NmapOutputTable`: every cell but a row's last non-empty one is
 /// padded to its column's widest cell plus one space.
-fn render_table(s: &mut String, rows: &[Vec<String>]) {
-    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+fn render_table(s: &mut String, rows: &[Row]) {
+    let cells = || {
+        rows.iter().filter_map(|r| match r {
+            Row::Cells(c) => Some(c),
+            Row::Full(_) => None,
+        })
+    };
+    let cols = cells().map(Vec::len).max().unwrap_or(0);
     let widths: Vec<usize> = (0..cols)
         .map(|c| {
-            rows.iter()
+            cells()
                 .filter_map(|r| r.get(c))
                 .map(String::len)
                 .max()
@@ -336,6 +398,14 @@ fn render_table(s: &mut String, rows: &[Vec<String>]) {
         })
         .collect();
     for row in rows {
+        let row = match row {
+            Row::Cells(c) => c,
+            Row::Full(line) => {
+                s.push_str(line);
+                s.push('\n');
+                continue;
+            }
+        };
         let items = row.iter().filter(|c| !c.is_empty()).count();
         let mut valid = 0;
         for (c, width) in widths.iter().enumerate() {
@@ -360,13 +430,13 @@ mod tests {
 
     #[test]
     fn table_pads_like_nmap() {
-        let rows: Vec<Vec<String>> = [
+        let rows: Vec<Row> = [
             ["PORT", "STATE", "SERVICE"],
             ["22/tcp", "open", "ssh"],
             ["31337/tcp", "open", "Elite"],
         ]
         .iter()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .map(|r| Row::Cells(r.iter().map(|c| c.to_string()).collect()))
         .collect();
         let mut s = String::new();
         render_table(&mut s, &rows);

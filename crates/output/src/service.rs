@@ -350,6 +350,7 @@ mod tests {
             list_scan: false,
             ping_only: false,
             version_scan,
+            script_scan: false,
             stylesheet: None,
         }
     }

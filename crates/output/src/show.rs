@@ -9,13 +9,15 @@ pub(crate) enum Shown {
     Hidden,
     /// `-sL`: name and address only.
     Listed,
-    /// `-sn`: status only (the host may be down, shown with `-v`).
+    /// `-sn` without scripts: status only (the host may be down, shown
+    /// with `-v`).
     Pinged,
     /// Port scan of a host that is down (shown with `-v`).
     Down,
     /// Port scan stopped by `--host-timeout`.
     TimedOut,
-    /// A full port-scan report.
+    /// A full port-scan report (also for a host that is up under `-sn`
+    /// with scripts: no ports then, but host scripts).
     Scanned,
 }
 
@@ -23,7 +25,7 @@ pub(crate) fn classify(run: &RunInfo, host: &Host) -> Shown {
     let verbose_down = run.verbose > 0 && !run.open_only;
     if run.list_scan {
         Shown::Listed
-    } else if run.ping_only {
+    } else if run.ping_only && !run.script_scan {
         if host.is_up() || verbose_down {
             Shown::Pinged
         } else {

@@ -2,12 +2,14 @@
 
 use crate::escape::xml_escape as x;
 use crate::fold::fold;
+use crate::script;
 use crate::service::{field, has_service, xml_servicefp};
 use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args, secs2};
 use crate::{emit, epoch};
 use nmaps_model::{
-    Exit, Host, NMAP_COMPAT_VERSION, RunInfo, RunStats, Service, ServiceMethod, range_list,
+    Exit, Host, NMAP_COMPAT_VERSION, RunInfo, RunStats, ScriptResult, Service, ServiceMethod,
+    range_list,
 };
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -143,6 +145,8 @@ pub(crate) fn host_element(run: &RunInfo, host: &Host) -> String {
     }
     if shown == Shown::Scanned {
         ports(&mut s, run, host);
+        // Nmap writes no newline after </hostscript>: <times> follows.
+        script::xml_wrapped(&mut s, "hostscript", &host.scripts);
     }
     if matches!(shown, Shown::Scanned | Shown::TimedOut | Shown::Pinged)
         && let Some(t) = host.times
@@ -162,6 +166,11 @@ fn ports(s: &mut String, run: &RunInfo, host: &Host) {
         return;
     }
     let folded = fold(run, &host.ports);
+    // Nmap's protocol scan writes no port scripts.
+    let ipproto = run
+        .scan_info
+        .iter()
+        .any(|i| i.scan_type == nmaps_model::ScanType::IpProto);
     s.push_str("<ports>");
     for ig in &folded.ignored {
         let _ = writeln!(
@@ -197,6 +206,11 @@ fn ports(s: &mut String, run: &RunInfo, host: &Host) {
         );
         if let Some(svc) = p.service.as_ref().filter(|s| has_service(s)) {
             service_element(s, svc);
+        }
+        if !ipproto {
+            for sr in &p.scripts {
+                script::xml_script(s, sr);
+            }
         }
         s.push_str("</port>\n");
     }
@@ -289,6 +303,18 @@ impl crate::Writer for XmlWriter {
         if s.is_empty() {
             return Ok(());
         }
+        emit(&mut self.out, &s)
+    }
+
+    fn prescan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        let mut s = String::new();
+        script::xml_wrapped(&mut s, "prescript", results);
+        emit(&mut self.out, &s)
+    }
+
+    fn postscan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
+        let mut s = String::new();
+        script::xml_wrapped(&mut s, "postscript", results);
         emit(&mut self.out, &s)
     }
 

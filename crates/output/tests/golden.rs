@@ -6,7 +6,7 @@ use chrono::{DateTime, Local, Offset, Utc};
 use common::*;
 use nmaps_model::{
     Host, HostState, HostnameKind, NMAPS_VERSION, Port, PortState, Protocol, Reason, RunInfo,
-    RunStats, ScanType, Service, VersionInfo,
+    RunStats, ScanType, ScriptElem, ScriptResult, Service, VersionInfo, script_text,
 };
 use nmaps_output::{Format, WriterOptions, format_ctime};
 
@@ -17,7 +17,11 @@ const FILTERED: PortState = PortState::Filtered;
 struct Scenario {
     name: &'static str,
     run: RunInfo,
+    /// Pre-scan script results, written before the first host.
+    pre: Vec<ScriptResult>,
     hosts: Vec<Host>,
+    /// Post-scan script results, written after the last host.
+    post: Vec<ScriptResult>,
     stats: RunStats,
 }
 
@@ -55,6 +59,8 @@ fn t1() -> Scenario {
         })
         .collect();
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "t1",
         run,
         hosts: vec![h],
@@ -81,6 +87,8 @@ fn t3() -> Scenario {
         h
     };
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "t3",
         run,
         hosts: vec![mk("127.0.0.2", 204, 157), mk("127.0.0.5", 228, 162)],
@@ -97,6 +105,8 @@ fn t5() -> Scenario {
         .collect();
     ptr(&mut hosts[0], "localhost");
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "t5",
         run,
         hosts,
@@ -120,6 +130,8 @@ fn t6() -> Scenario {
     timing(&mut c, 225, 5000, 100000);
     let d = host("127.0.0.9", HostState::Down, Reason::NoResponse);
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "t6",
         run,
         hosts: vec![a, b, c, d],
@@ -189,6 +201,8 @@ fn t7() -> Scenario {
     h.start = Some(at(1795926103));
     h.end = Some(at(1795926104));
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "t7",
         run,
         hosts: vec![h],
@@ -211,6 +225,8 @@ fn t8() -> Scenario {
     h.end = Some(at(1795926107));
     let down = host("127.0.0.9", HostState::Down, Reason::NoResponse);
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "t8",
         run,
         hosts: vec![h, down],
@@ -240,6 +256,8 @@ fn u1() -> Scenario {
         .map(|&(n, svc)| port(n, CLOSED, Reason::ConnRefused, Some(svc)))
         .collect();
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "u1",
         run,
         hosts: vec![h],
@@ -262,6 +280,8 @@ fn u3() -> Scenario {
     h.timed_out = true;
     h.ports = vec![port(22, CLOSED, Reason::ConnRefused, Some("ssh"))];
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "u3",
         run,
         hosts: vec![h],
@@ -284,6 +304,8 @@ fn u4() -> Scenario {
     let mut b = host("192.0.2.1", HostState::Up, Reason::ConnRefused);
     timing(&mut b, 5572, 5572, 100000);
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "u4",
         run,
         hosts: vec![a, b],
@@ -339,6 +361,8 @@ fn m1() -> Scenario {
         &[22, 80, 81],
     );
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "m1",
         run,
         hosts: vec![
@@ -367,6 +391,8 @@ fn m2() -> Scenario {
     far.end = Some(at(1795934929));
     lab_ports(&mut far, 63);
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "m2",
         run,
         hosts: vec![
@@ -397,6 +423,8 @@ fn m3() -> Scenario {
     })
     .collect();
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "m3",
         run,
         hosts,
@@ -427,6 +455,8 @@ fn m4() -> Scenario {
         .collect();
     mac(&mut h, "02:00:C6:12:00:FE", Some(LAB_VENDOR));
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "m4",
         run,
         hosts: vec![h],
@@ -449,6 +479,8 @@ fn m5() -> Scenario {
     timing(&mut h, 44, 5000, 100000);
     mac(&mut h, "02:00:C6:12:00:0B", Some(LAB_VENDOR));
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "m5",
         run,
         hosts: vec![h, host("198.18.0.99", HostState::Down, Reason::NoResponse)],
@@ -469,6 +501,8 @@ fn m6() -> Scenario {
     h.ports = vec![p];
     mac(&mut h, "02:00:C6:12:00:0A", None);
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "m6",
         run,
         hosts: vec![h],
@@ -492,6 +526,8 @@ fn m7() -> Scenario {
     h.timed_out = true;
     mac(&mut h, "02:00:C6:12:00:17", None);
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "m7",
         run,
         hosts: vec![h],
@@ -627,6 +663,8 @@ fn v1() -> Scenario {
         })
         .collect();
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "v1",
         run,
         hosts: vec![h],
@@ -648,6 +686,8 @@ fn v2() -> Scenario {
     let mut h = v_host(28, 909, 1795945343, 1795945506);
     h.ports = ports.iter().map(|&n| v_open("v2", n)).collect();
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "v2",
         run,
         hosts: vec![h],
@@ -682,6 +722,8 @@ fn v3() -> Scenario {
     snmp.protocol = Protocol::Udp;
     h.ports = vec![v_open("v3", 22), dns, snmp];
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "v3",
         run,
         hosts: vec![h],
@@ -703,6 +745,8 @@ fn v4() -> Scenario {
         })
         .collect();
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "v4",
         run,
         hosts: vec![h],
@@ -757,6 +801,8 @@ fn v5() -> Scenario {
         })
         .collect();
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "v5",
         run,
         hosts: vec![h],
@@ -778,10 +824,391 @@ fn h1() -> Scenario {
     svc.version.extrainfo = nmaps_model::nmap_printable(raw, VersionInfo::EXTRAINFO_MAX);
     h.ports = vec![p];
     Scenario {
+        pre: Vec::new(),
+        post: Vec::new(),
         name: "h1",
         run,
         hosts: vec![h],
         stats: stats(1795945971, 7140, 1, 1),
+    }
+}
+
+/// A script result with its structured children.
+fn script(id: &str, output: &str, elements: Vec<ScriptElem>) -> ScriptResult {
+    ScriptResult {
+        id: id.to_string(),
+        output: output.to_string(),
+        elements,
+    }
+}
+
+fn elem(key: Option<&str>, value: &str) -> ScriptElem {
+    ScriptElem::Elem {
+        key: key.map(str::to_string),
+        value: value.to_string(),
+    }
+}
+
+fn table(key: Option<&str>, items: Vec<ScriptElem>) -> ScriptElem {
+    ScriptElem::Table {
+        key: key.map(str::to_string),
+        items,
+    }
+}
+
+/// A run with `--script` (a SYN scan, as root).
+fn script_run(cmd: &str, start: u64, ports: &[u16]) -> RunInfo {
+    let mut r = syn_run(cmd, start, ports);
+    r.script_scan = true;
+    r
+}
+
+/// An open port of the s* runs (SYN scans of a private namespace's
+/// loopback, replies with TTL 64).
+fn s_port(n: u16, state: PortState, svc: &str, scripts: Vec<ScriptResult>) -> Port {
+    let reason = if state == OPEN {
+        Reason::SynAck
+    } else {
+        Reason::Reset
+    };
+    let mut p = port(n, state, reason, Some(svc));
+    p.reason_ttl = 64;
+    p.scripts = scripts;
+    p
+}
+
+fn s_host(addr: &str, srtt: u64, rttvar: u64, start: u64, end: u64) -> Host {
+    let mut h = host(addr, HostState::Up, Reason::LocalhostResponse);
+    timing(&mut h, srtt, rttvar, 100000);
+    h.start = Some(at(start));
+    h.end = Some(at(end));
+    h
+}
+
+const BANNER_SSH: &str = "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3";
+/// What banner.nse made of `220 ESC[31mred ESC[0m <b>&"q" café \xff\x01 --
+/// end` (the script escapes the bytes itself).
+const BANNER_HOSTILE: &str = r#"220 \x1B[31mred\x1B[0m <b>&"q" caf\xC3\xA9 \xFF\x01 -- end"#;
+/// The title of the test page, as http-title returns it (UTF-8 é).
+const TITLE: &str = "Hi &amp; \"q\" &lt;there&gt; caf\u{e9}";
+
+fn http_methods() -> ScriptResult {
+    script(
+        "http-methods",
+        "\n  Supported Methods: GET HEAD",
+        vec![table(
+            Some("Supported Methods"),
+            vec![elem(None, "GET"), elem(None, "HEAD")],
+        )],
+    )
+}
+
+fn http_title() -> ScriptResult {
+    script("http-title", TITLE, vec![elem(Some("title"), TITLE)])
+}
+
+/// Port scripts: one-line and multi-line results, a table of key-less
+/// elems, a trailing newline, an empty continuation line, non-ASCII text
+/// and a banner with escapes and XML specials.
+fn s1() -> Scenario {
+    let run = script_run(
+        "nmap -n -p 22,80,2323 --script banner,http-title,http-headers,http-methods -oA s1 127.0.0.1",
+        1795947396,
+        &[22, 80, 2323],
+    );
+    let mut h = s_host("127.0.0.1", 53, 2834, 1795947396, 1795947406);
+    let headers = script(
+        "http-headers",
+        "\n  Server: TestHTTP/1.0 \n  Date: Sun, 29 Nov 2026 10:16:36 GMT\n  Content-type: text/html\n  Content-Length: 88\n  Last-Modified: Sun, 29 Nov 2026 10:16:35 GMT\n  \n  (Request type: HEAD)\n",
+        vec![],
+    );
+    h.ports = vec![
+        s_port(22, OPEN, "ssh", vec![script("banner", BANNER_SSH, vec![])]),
+        s_port(
+            80,
+            OPEN,
+            "http",
+            vec![http_methods(), http_title(), headers],
+        ),
+        s_port(
+            2323,
+            OPEN,
+            "3d-nfsd",
+            vec![script("banner", BANNER_HOSTILE, vec![])],
+        ),
+    ];
+    Scenario {
+        name: "s1",
+        run,
+        pre: Vec::new(),
+        hosts: vec![h],
+        post: Vec::new(),
+        stats: stats(1795947406, 10630, 1, 1),
+    }
+}
+
+/// Port scripts with `-v --reason`: script lines do not widen the columns.
+fn s2() -> Scenario {
+    let mut run = script_run(
+        "nmap -n -v -p 22,80,2323 --script banner,http-title,http-methods --reason -oA s2 127.0.0.1",
+        1795947406,
+        &[22, 80, 2323],
+    );
+    run.verbose = 1;
+    run.reason = true;
+    let mut h = s_host("127.0.0.1", 47, 2830, 1795947407, 1795947417);
+    h.ports = vec![
+        s_port(22, OPEN, "ssh", vec![script("banner", BANNER_SSH, vec![])]),
+        s_port(80, OPEN, "http", vec![http_title(), http_methods()]),
+        s_port(
+            2323,
+            OPEN,
+            "3d-nfsd",
+            vec![script("banner", BANNER_HOSTILE, vec![])],
+        ),
+    ];
+    Scenario {
+        name: "s2",
+        run,
+        pre: Vec::new(),
+        hosts: vec![h],
+        post: Vec::new(),
+        stats: stats(1795947417, 10610, 1, 1),
+    }
+}
+
+const S3_ADDR: &str = "2001:db8::200:5eff:fe00:5301";
+
+/// address-info's host script result for S3_ADDR (nested tables).
+fn address_info() -> ScriptResult {
+    script(
+        "address-info",
+        "\n  IPv6 EUI-64: \n    MAC address: \n      address: 00005e005301\n      manuf: Icann, Iana Department",
+        vec![table(
+            Some("IPv6 EUI-64"),
+            vec![table(
+                Some("MAC address"),
+                vec![
+                    elem(Some("address"), "00005e005301"),
+                    elem(Some("manuf"), "Icann, Iana Department"),
+                ],
+            )],
+        )],
+    )
+}
+
+/// Pre-scan, host and post-scan scripts (`-6`, the address on the
+/// namespace's loopback).
+fn s3_like(
+    name: &'static str,
+    verbose: u8,
+    start: u64,
+    t: u64,
+    srtt: u64,
+    rttvar: u64,
+    elapsed_ms: u64,
+) -> Scenario {
+    let v = if verbose > 0 { " -v" } else { "" };
+    let mut run = script_run(
+        &format!(
+            "nmap -n -6{v} -p 80,8080 --script address-info,reverse-index,targets-ipv6-map4to6 --script-args targets-ipv6-map4to6.IPv4Hosts={{192.0.2.0/30}},targets-ipv6-subnet={{2001:db8:c0ca::/64}} -oA {name} {S3_ADDR}"
+        ),
+        start,
+        &[80, 8080],
+    );
+    run.verbose = verbose;
+    let mut h = s_host(S3_ADDR, srtt, rttvar, t, t);
+    h.ports = vec![
+        s_port(80, CLOSED, "http", vec![]),
+        s_port(8080, OPEN, "http-proxy", vec![]),
+    ];
+    h.scripts = vec![address_info()];
+    let pre = script(
+        "targets-ipv6-map4to6",
+        "\n  node count: 4.0\n  addresses: \n    2001:db8:c0ca:0:0:0:c000:200/126",
+        vec![
+            elem(Some("node count"), "4.0"),
+            table(
+                Some("addresses"),
+                vec![elem(None, "2001:db8:c0ca:0:0:0:c000:200/126")],
+            ),
+        ],
+    );
+    let post = script(
+        "reverse-index",
+        &format!("\n  8080/tcp: {S3_ADDR}"),
+        vec![table(Some("8080/tcp"), vec![elem(None, S3_ADDR)])],
+    );
+    Scenario {
+        name,
+        run,
+        pre: vec![pre],
+        hosts: vec![h],
+        post: vec![post],
+        stats: stats(t, elapsed_ms, 1, 1),
+    }
+}
+
+fn s3() -> Scenario {
+    s3_like("s3", 0, 1795947455, 1795947455, 69, 3762, 650)
+}
+
+fn s4() -> Scenario {
+    s3_like("s4", 1, 1795947455, 1795947456, 78, 3766, 790)
+}
+
+/// `-sn` with a host script: the full host report, without ports.
+fn s5() -> Scenario {
+    let mut run = script_run(
+        &format!("nmap -n -6 -sn --script address-info -oA s5 {S3_ADDR}"),
+        1795947419,
+        &[],
+    );
+    run.ping_only = true;
+    let mut h = host(S3_ADDR, HostState::Up, Reason::LocalhostResponse);
+    h.start = Some(at(1795947419));
+    h.end = Some(at(1795947419));
+    h.scripts = vec![address_info()];
+    Scenario {
+        name: "s5",
+        run,
+        pre: Vec::new(),
+        hosts: vec![h],
+        post: Vec::new(),
+        stats: stats(1795947419, 570, 1, 1),
+    }
+}
+
+/// ssh-hostkey: tables without keys.
+fn s6() -> Scenario {
+    let run = script_run(
+        "nmap -n -p 2222 --script ssh-hostkey --script-args ssh_hostkey=full -oA s6 127.0.0.1",
+        1795947456,
+        &[2222],
+    );
+    let mut h = s_host("127.0.0.1", 70, 5000, 1795947456, 1795947457);
+    let ecdsa = "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBJY1Hh+mZl4XuvvpBfQvhWgFwc7n0GAqJ8238Y0L0fkU17Q2tVuCroloEioo2SeX+L8i882yF6RgaV/VpHCVEZg=";
+    let ed = "AAAAC3NzaC1lZDI1NTE5AAAAINrwyvrYpopY5htT80/l3jdphWgko8pCJEQpvfXHTxRZ";
+    let key = |fp: &str, k: &str, ty: &str| {
+        table(
+            None,
+            vec![
+                elem(Some("fingerprint"), fp),
+                elem(Some("key"), k),
+                elem(Some("bits"), "256"),
+                elem(Some("type"), ty),
+            ],
+        )
+    };
+    let hostkey = script(
+        "ssh-hostkey",
+        &format!("\n  ecdsa-sha2-nistp256 {ecdsa}\n  ssh-ed25519 {ed}"),
+        vec![
+            key(
+                "6e520e4eec788ec6e080b2f4c01a566c",
+                ecdsa,
+                "ecdsa-sha2-nistp256",
+            ),
+            key("4ff7de8c778bbe2f92733472ecab714c", ed, "ssh-ed25519"),
+        ],
+    );
+    h.ports = vec![s_port(2222, OPEN, "EtherNetIP-1", vec![hostkey])];
+    Scenario {
+        name: "s6",
+        run,
+        pre: Vec::new(),
+        hosts: vec![h],
+        post: Vec::new(),
+        stats: stats(1795947457, 740, 1, 1),
+    }
+}
+
+/// Custom scripts (local `.nse` files) returning hostile text: raw ESC,
+/// NUL, CR, tab, DEL, C1 and bidi characters, XML specials, `--`, a
+/// newline followed by a forged report line; in the output string, in
+/// elem values and in keys. Also an empty result (Nmap complains in the
+/// file) and pre-scan, host and post-scan results.
+fn s7() -> Scenario {
+    let d = "/tmp/nse-ref/custom";
+    let run = script_run(
+        &format!(
+            "nmap -n -p 8080,8081 --script {d}/hostile.nse,{d}/empty.nse,{d}/hhost.nse,{d}/hpre.nse,{d}/hpost.nse -oA s7 127.0.0.1"
+        ),
+        1795948078,
+        &[8080, 8081],
+    );
+    let mut h = s_host("127.0.0.1", 42, 3760, 1795948078, 1795948078);
+    let hostile = script(
+        "hostile",
+        // Lua strings are bytes: the engine keeps invalid UTF-8 as `\xNN`.
+        &script_text(
+            b"line1 \x1b[2J <b>&\"q\"'--]]>\r\nNmap scan report for 198.51.100.1\n\tcaf\xc3\xa9\xc2\x9b\xe2\x80\xae\0end\x7f \xff\xfe\xc3(",
+        ),
+        vec![
+            elem(
+                Some("k\x1b[1m<&\"\n>--"),
+                "v\0\r\t\x1b]0;t\x07 caf\u{e9}\u{9b}--x",
+            ),
+            table(
+                Some("list"),
+                vec![
+                    elem(None, "a"),
+                    elem(None, "b\n c"),
+                    table(None, vec![elem(None, "deep")]),
+                    elem(None, &script_text(b"bad\xff\xc3")),
+                ],
+            ),
+        ],
+    );
+    h.ports = vec![
+        s_port(
+            8080,
+            OPEN,
+            "http-proxy",
+            vec![hostile, script("empty", "", vec![])],
+        ),
+        s_port(8081, CLOSED, "blackice-icecap", vec![]),
+    ];
+    h.scripts = vec![script("hhost", "\n  a\x1b[31m\n  b\tc\r\n", vec![])];
+    let post = script(
+        "hpost",
+        "\n  one: 1\n  two: \n    x\n    y",
+        vec![
+            elem(Some("one"), "1"),
+            table(Some("two"), vec![elem(None, "x"), elem(None, "y")]),
+        ],
+    );
+    Scenario {
+        name: "s7",
+        run,
+        pre: vec![script("hpre", "pre \x1b[0m <x> & \"y\"", vec![])],
+        hosts: vec![h],
+        post: vec![post],
+        stats: stats(1795948078, 320, 1, 1),
+    }
+}
+
+/// `-sV` with a port script and a host script: the script row follows the
+/// VERSION row; "Host script results:" follows "Service Info:".
+fn s8() -> Scenario {
+    let mut run = script_run(
+        "nmap -n -sV -p 22 --script banner,/tmp/nse-ref/custom/hhost.nse -oA s8 127.0.0.1",
+        1795948143,
+        &[22],
+    );
+    run.version_scan = true;
+    let mut h = s_host("127.0.0.1", 48, 5000, 1795948144, 1795948144);
+    let mut p = s_port(22, OPEN, "ssh", vec![script("banner", BANNER_SSH, vec![])]);
+    p.service = v_service("s8", 22);
+    h.ports = vec![p];
+    h.scripts = vec![script("hhost", "\n  a\x1b[31m\n  b\tc\r\n", vec![])];
+    Scenario {
+        name: "s8",
+        run,
+        pre: Vec::new(),
+        hosts: vec![h],
+        post: Vec::new(),
+        stats: stats(1795948144, 520, 1, 1),
     }
 }
 
@@ -809,6 +1236,14 @@ fn scenarios() -> Vec<Scenario> {
         v4(),
         v5(),
         h1(),
+        s1(),
+        s2(),
+        s3(),
+        s4(),
+        s5(),
+        s6(),
+        s7(),
+        s8(),
     ]
 }
 
@@ -846,7 +1281,9 @@ fn expected(name: &str, ext: &str) -> String {
 fn check(sc: &Scenario, format: Format, opts: &WriterOptions, ext: &str) {
     let want = expected(sc.name, ext);
     let got = to_utc(
-        &render(format, opts, &sc.run, &sc.hosts, &sc.stats),
+        &render_scripts(
+            format, opts, &sc.run, &sc.pre, &sc.hosts, &sc.post, &sc.stats,
+        ),
         sc,
         &want,
     );
@@ -1015,4 +1452,50 @@ fn json_service_fields() {
     let fp = by_port(9998)["service"]["servicefp"].as_str().unwrap();
     assert_eq!(fp, golden_fp("v1", 9998));
     assert!(fp.contains("\nSF:"));
+}
+
+#[test]
+fn json_script_fields() {
+    let sc = s3();
+    let doc = render_scripts(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.pre,
+        &sc.hosts,
+        &sc.post,
+        &sc.stats,
+    );
+    // The examples of docs/json.md.
+    for example in [
+        r#""hostscript":[{"id":"address-info","output":"\n  IPv6 EUI-64: \n    MAC address: \n      address: 00005e005301\n      manuf: Icann, Iana Department","elements":[{"type":"table","key":"IPv6 EUI-64","items":[{"type":"table","key":"MAC address","items":[{"type":"elem","key":"address","value":"00005e005301"},{"type":"elem","key":"manuf","value":"Icann, Iana Department"}]}]}]}]"#,
+        r#"],"prescript":[{"id":"targets-ipv6-map4to6","output":"\n  node count: 4.0\n  addresses: \n    2001:db8:c0ca:0:0:0:c000:200/126","elements":[{"type":"elem","key":"node count","value":"4.0"},{"type":"table","key":"addresses","items":[{"type":"elem","value":"2001:db8:c0ca:0:0:0:c000:200/126"}]}]}],"postscript":[{"id":"reverse-index","#,
+    ] {
+        assert!(doc.contains(example), "{example}\n{doc}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert_eq!(v["postscript"][0]["elements"][0]["key"], "8080/tcp");
+    // Every script object is the model's own serde form.
+    assert_eq!(
+        v["hosts"][0]["hostscript"][0],
+        serde_json::to_value(&sc.hosts[0].scripts[0]).unwrap()
+    );
+    let sc = s1();
+    let doc = render_scripts(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.pre,
+        &sc.hosts,
+        &sc.post,
+        &sc.stats,
+    );
+    assert!(doc.contains(
+        r#""script":[{"id":"banner","output":"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"}]"#
+    ));
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap();
+    assert!(v.get("prescript").is_none() && v.get("postscript").is_none());
+    let port80 = &v["hosts"][0]["ports"]["port"][1];
+    assert_eq!(port80["script"][1]["elements"][0]["value"], TITLE);
+    assert!(v["hosts"][0].get("hostscript").is_none());
 }

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use nmaps_model::{
     Exit, Host, HostState, Hostname, HostnameKind, PortState, Protocol, Reason, RunInfo, RunStats,
-    Service, VersionInfo,
+    ScriptElem, ScriptResult, Service, VersionInfo,
 };
 use nmaps_output::{Format, Multi, Writer, WriterOptions, writer};
 use std::io::{self, Write};
@@ -681,4 +681,191 @@ fn version_fields_from_banners_are_escaped() {
         v["hosts"][0]["ports"]["port"][1]["service"]["servicefp"],
         HOSTILE_FP
     );
+}
+
+/// Script output is remote data: ESC sequences, C1 controls, bidi
+/// overrides, NUL, CR, tabs, XML specials, `--`, `]]>`, text that was
+/// invalid UTF-8 (replaced by U+FFFD) and newlines trying to start lines
+/// of their own, in outputs, ids, elem values and keys.
+const HOSTILE_SCRIPT: &str = "line1 \x1b[2J\x1b]0;title\x07 <b>&\"q\"'--]]>\r\n\
+Nmap scan report for 198.51.100.1\n\tcaf\u{e9}\u{9b}31m\u{202e}\0end\x7f";
+
+fn hostile_elems() -> Vec<ScriptElem> {
+    let bad = String::from_utf8_lossy(b"bad\xff\xfe\x00").into_owned();
+    vec![
+        ScriptElem::Elem {
+            key: Some("k\x1b[1m<&\"\n>--".to_string()),
+            value: HOSTILE_SCRIPT.to_string(),
+        },
+        ScriptElem::Table {
+            key: Some(bad.clone()),
+            items: vec![
+                ScriptElem::Elem {
+                    key: None,
+                    value: bad,
+                },
+                ScriptElem::Table {
+                    key: None,
+                    items: vec![],
+                },
+            ],
+        },
+    ]
+}
+
+fn hostile_script_result(id: &str) -> ScriptResult {
+    ScriptResult {
+        id: id.to_string(),
+        output: HOSTILE_SCRIPT.to_string(),
+        elements: hostile_elems(),
+    }
+}
+
+fn hostile_script_scan() -> (
+    RunInfo,
+    Vec<ScriptResult>,
+    Vec<Host>,
+    Vec<ScriptResult>,
+    RunStats,
+) {
+    let mut run = run("nmap --script x -p 80 203.0.113.9", 1795926053, &[80]);
+    run.script_scan = true;
+    let mut h = host("203.0.113.9", HostState::Up, Reason::SynAck);
+    timing(&mut h, 1500, 700, 100000);
+    h.start = Some(at(1795926053));
+    h.end = Some(at(1795926060));
+    let mut p = port(80, PortState::Open, Reason::SynAck, Some("http"));
+    p.scripts = vec![
+        hostile_script_result("port-script"),
+        ScriptResult {
+            id: "evil\x1b[31m\nid".to_string(),
+            output: String::from_utf8_lossy(b"\xc3\x28 \xff").into_owned(),
+            elements: vec![],
+        },
+        // An empty result prints nothing in normal output.
+        ScriptResult {
+            id: "empty".to_string(),
+            output: String::new(),
+            elements: vec![],
+        },
+    ];
+    h.ports = vec![p];
+    h.scripts = vec![hostile_script_result("host-script")];
+    (
+        run,
+        vec![hostile_script_result("pre-script")],
+        vec![h],
+        vec![hostile_script_result("post-script")],
+        stats(1795926060, 7000, 1, 1),
+    )
+}
+
+#[test]
+fn script_output_is_escaped_in_every_format() {
+    let (run, pre, hosts, post, stats) = hostile_script_scan();
+    let escaped = "line1 \\x1B[2J\\x1B]0;title\\x07 <b>&\"q\"'--]]>\\x0D";
+    let rest = "Nmap scan report for 198.51.100.1\n|_\tcaf\\xC3\\xA9\\xC2\\x9B31m\\xE2\\x80\\xAE\\x00end\\x7F";
+    for opts in [WriterOptions::default(), interactive()] {
+        let out = render_scripts(Format::Normal, &opts, &run, &pre, &hosts, &post, &stats);
+        // Tab stays, as in Nmap; nothing else below 0x20 but newlines.
+        assert_screen_safe(&out, true, "normal scripts");
+        assert!(out.is_ascii(), "script text is shown as ASCII");
+        for (label, id) in [
+            ("Pre-scan script results:\n", "pre-script"),
+            ("\nHost script results:\n", "host-script"),
+            ("Post-scan script results:\n", "post-script"),
+        ] {
+            assert!(
+                out.contains(&format!("{label}| {id}: {escaped}\n| {rest}\n")),
+                "{label}\n{out}"
+            );
+        }
+        assert!(out.contains(&format!(
+            "80/tcp open  http\n| port-script: {escaped}\n| {rest}\n|_evil\\x1B[31m\\x0Aid: \\xEF\\xBF\\xBD( \\xEF\\xBF\\xBD\n"
+        )));
+        // Like Nmap, the file (not the terminal) gets its complaint about
+        // an empty result, written before the port table.
+        if opts.interactive {
+            assert!(!out.contains("empty"));
+        } else {
+            assert!(out.contains("\nBug in empty: no string output.\nPORT "));
+        }
+        // Every line of a script block starts with `|`: a newline in the
+        // output cannot forge a line of the report.
+        assert!(
+            !out.lines()
+                .any(|l| l.starts_with("Nmap scan report for 198"))
+        );
+        assert!(
+            out.lines()
+                .filter(|l| l.contains('\t'))
+                .all(|l| l.starts_with("|_\t"))
+        );
+    }
+
+    let doc = render_scripts(
+        Format::Xml,
+        &WriterOptions::default(),
+        &run,
+        &pre,
+        &hosts,
+        &post,
+        &stats,
+    );
+    assert!(doc.is_ascii());
+    assert!(!doc.contains("&#x1b;") && !doc.contains("&#x0;") && !doc.contains("&#x7;"));
+    let attr = "line1 \\x1B[2J\\x1B]0;title\\x07 &lt;b&gt;&amp;&quot;q&quot;&apos;-&#45;]]&gt;&#xd;&#xa;Nmap scan report for 198.51.100.1&#xa;&#x9;caf\\xC3\\xA9\\xC2\\x9B31m\\xE2\\x80\\xAE\\x00end\\x7F";
+    let children = format!(
+        "<elem key=\"k\\x1B[1m&lt;&amp;&quot;&#xa;&gt;-&#45;\">{attr}</elem>\n<table key=\"bad\\xEF\\xBF\\xBD\\xEF\\xBF\\xBD\\x00\">\n<elem>bad\\xEF\\xBF\\xBD\\xEF\\xBF\\xBD\\x00</elem>\n<table>\n</table>\n</table>\n"
+    );
+    for (tag, id) in [
+        ("prescript", "pre-script"),
+        ("hostscript", "host-script"),
+        ("postscript", "post-script"),
+    ] {
+        let want =
+            format!("<{tag}><script id=\"{id}\" output=\"{attr}\">{children}</script></{tag}>");
+        assert!(doc.contains(&want), "{want}\n{doc}");
+    }
+    assert!(doc.contains(
+        "<script id=\"evil\\x1B[31m\\x0Aid\" output=\"\\xEF\\xBF\\xBD( \\xEF\\xBF\\xBD\"/><script id=\"empty\" output=\"\"/></port>"
+    ));
+    if let Some(r) = xmllint(&doc, "hostile-scripts") {
+        r.unwrap_or_else(|e| panic!("{e}\n{doc}"));
+    }
+
+    let out = render_scripts(
+        Format::Grepable,
+        &WriterOptions::default(),
+        &run,
+        &pre,
+        &hosts,
+        &post,
+        &stats,
+    );
+    assert_screen_safe(&out, true, "grepable scripts");
+    // Nmap's grepable output has no script results.
+    assert!(!out.contains("line1") && !out.contains("-script:") && !out.contains("evil"));
+    assert!(out.contains("Ports: 80/open/tcp//http///\n"));
+
+    let doc = render_scripts(
+        Format::Json,
+        &WriterOptions::default(),
+        &run,
+        &pre,
+        &hosts,
+        &post,
+        &stats,
+    );
+    assert!(!doc.bytes().any(|b| b < 0x20 && b != b'\n'));
+    let v: serde_json::Value = serde_json::from_str(&doc).unwrap_or_else(|e| panic!("{e}\n{doc}"));
+    let want = |id: &str| serde_json::to_value(hostile_script_result(id)).unwrap();
+    assert_eq!(v["prescript"][0], want("pre-script"));
+    assert_eq!(v["postscript"][0], want("post-script"));
+    assert_eq!(v["hosts"][0]["hostscript"][0], want("host-script"));
+    let port = &v["hosts"][0]["ports"]["port"][0];
+    assert_eq!(port["script"][0], want("port-script"));
+    assert_eq!(port["script"][1]["id"], "evil\x1b[31m\nid");
+    assert_eq!(port["script"][2]["output"], "");
+    assert!(port["script"][2].get("elements").is_none());
 }

@@ -3,7 +3,7 @@
 
 use nmaps_model::{
     Exit, Host, HostState, HostStatus, Hostname, HostnameKind, Mac, Port, PortState, Protocol,
-    Reason, RunInfo, RunStats, ScanInfo, ScanType, Service, Times,
+    Reason, RunInfo, RunStats, ScanInfo, ScanType, ScriptResult, Service, Times,
 };
 use nmaps_output::{Format, Writer, WriterOptions, writer};
 use std::io::{self, Write};
@@ -63,6 +63,7 @@ pub fn run(cmd: &str, start: u64, ports: &[u16]) -> RunInfo {
         list_scan: false,
         ping_only: false,
         version_scan: false,
+        script_scan: false,
         stylesheet: Some("file:///usr/bin/../share/nmap/nmap.xsl".to_string()),
     }
 }
@@ -138,12 +139,27 @@ pub fn render(
     hosts: &[Host],
     stats: &RunStats,
 ) -> String {
+    render_scripts(format, opts, run, &[], hosts, &[], stats)
+}
+
+/// [`render`] with pre-scan and post-scan script results.
+pub fn render_scripts(
+    format: Format,
+    opts: &WriterOptions,
+    run: &RunInfo,
+    pre: &[ScriptResult],
+    hosts: &[Host],
+    post: &[ScriptResult],
+    stats: &RunStats,
+) -> String {
     let cap = Capture::default();
     let mut w: Box<dyn Writer> = writer(format, Box::new(cap.clone()), opts);
     w.begin(run).unwrap();
+    w.prescan_scripts(pre).unwrap();
     for h in hosts {
         w.host(h).unwrap();
     }
+    w.postscan_scripts(post).unwrap();
     w.end(run, stats).unwrap();
     drop(w);
     cap.text()
