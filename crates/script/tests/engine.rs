@@ -1,0 +1,616 @@
+//! The engine end to end, with scripts written by the tests into a
+//! temporary data directory. Nothing here touches the network except
+//! `network_in_private_namespace`, which runs inside a namespace of its own.
+
+use nmaps_model::{
+    Host, HostState, HostStatus, Hostname, HostnameKind, Port, PortState, Protocol, Reason,
+    ScriptElem, ScriptResult, Service,
+};
+use nmaps_script::{DiagKind, Options, ScriptEngine, ScriptScan};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A data directory with `scripts/NAME.nse` for each (name, source).
+fn datadir(scripts: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "nmaps-script-test-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("scripts")).unwrap();
+    std::fs::create_dir_all(dir.join("nselib")).unwrap();
+    for (name, src) in scripts {
+        std::fs::write(dir.join("scripts").join(format!("{name}.nse")), src).unwrap();
+    }
+    dir
+}
+
+fn opts(dir: &Path, rules: &str) -> Options {
+    Options {
+        scripts: nmaps_script::split_rules(rules),
+        datadir: Some(dir.to_path_buf()),
+        ..Options::default()
+    }
+}
+
+fn port(number: u16, state: PortState, service: Option<&str>) -> Port {
+    Port {
+        protocol: Protocol::Tcp,
+        number,
+        state,
+        reason: Reason::SynAck,
+        reason_ttl: 64,
+        reason_ip: None,
+        service: service.map(Service::from_table),
+        scripts: Vec::new(),
+    }
+}
+
+fn host(addr: &str, ports: Vec<Port>) -> Host {
+    let mut h = Host::new(addr.parse::<IpAddr>().unwrap());
+    h.status = HostStatus {
+        state: HostState::Up,
+        reason: Reason::SynAck,
+        reason_ttl: 64,
+    };
+    h.hostnames.push(Hostname {
+        name: "target.test".into(),
+        kind: HostnameKind::User,
+    });
+    h.ports = ports;
+    h
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn elem(key: Option<&str>, value: &str) -> ScriptElem {
+    ScriptElem::Elem {
+        key: key.map(str::to_string),
+        value: value.into(),
+    }
+}
+
+const TABLE_SCRIPT: &str = r#"
+local stdnse = require "stdnse"
+local shortport = require "shortport"
+description = "returns nested tables"
+categories = {"safe", "discovery"}
+portrule = shortport.portnumber(80)
+action = function(host, port)
+  local out = stdnse.output_table()
+  out.title = "Hello"
+  out.list = {"a", "b", {"c", "d"}}
+  local inner = stdnse.output_table()
+  inner.x = 1
+  inner.y = 2.5
+  out.inner = inner
+  out.flag = true
+  out.empty = {}
+  return out
+end
+"#;
+
+#[test]
+fn table_results_become_nmaps_text_and_structure() {
+    let dir = datadir(&[("tbl", TABLE_SCRIPT)]);
+    let engine = ScriptEngine::start(opts(&dir, "tbl")).unwrap();
+    let h = rt().block_on(engine.scan_host(host(
+        "192.0.2.1",
+        vec![
+            port(80, PortState::Open, Some("http")),
+            port(81, PortState::Open, None),
+        ],
+    )));
+    assert_eq!(h.ports[1].scripts, vec![]);
+    let r = &h.ports[0].scripts;
+    assert_eq!(r.len(), 1, "{:?}", engine.take_diagnostics());
+    assert_eq!(r[0].id, "tbl");
+    assert_eq!(
+        r[0].output,
+        "\n  title: Hello\n  list: \n    a\n    b\n    \n      c\n      d\n  inner: \n    x: 1\n    y: 2.5\n  flag: true\n  empty: "
+    );
+    assert_eq!(
+        r[0].elements,
+        vec![
+            elem(Some("title"), "Hello"),
+            ScriptElem::Table {
+                key: Some("list".into()),
+                items: vec![
+                    elem(None, "a"),
+                    elem(None, "b"),
+                    ScriptElem::Table {
+                        key: None,
+                        items: vec![elem(None, "c"), elem(None, "d")]
+                    }
+                ]
+            },
+            ScriptElem::Table {
+                key: Some("inner".into()),
+                items: vec![elem(Some("x"), "1"), elem(Some("y"), "2.5")]
+            },
+            elem(Some("flag"), "true"),
+            ScriptElem::Table {
+                key: Some("empty".into()),
+                items: vec![]
+            },
+        ]
+    );
+}
+
+#[test]
+fn strings_pairs_nil_and_order() {
+    let dir = datadir(&[
+        (
+            "zz-str",
+            r#"categories = {"safe"}
+hostrule = function(host) return true end
+action = function() return "plain text" end"#,
+        ),
+        (
+            "aa-pair",
+            r#"categories = {"safe"}
+hostrule = function(host) return host.ip == "192.0.2.2" end
+action = function() return {k = "v"}, "shown instead" end"#,
+        ),
+        (
+            "mm-nil",
+            r#"categories = {"safe"}
+hostrule = function() return true end
+action = function() return nil end"#,
+        ),
+        (
+            "tostr",
+            r#"categories = {"safe"}
+hostrule = function() return true end
+action = function()
+  return setmetatable({1, 2}, {__tostring = function() return "custom" end})
+end"#,
+        ),
+    ]);
+    let engine = ScriptEngine::start(opts(&dir, "safe")).unwrap();
+    assert_eq!(engine.scripts().len(), 4);
+    let h = rt().block_on(engine.scan_host(host("192.0.2.2", vec![])));
+    let got: Vec<(&str, &str)> = h
+        .scripts
+        .iter()
+        .map(|s| (s.id.as_str(), s.output.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("aa-pair", "shown instead"),
+            ("tostr", "custom"),
+            ("zz-str", "plain text")
+        ]
+    );
+    assert_eq!(h.scripts[0].elements, vec![elem(Some("k"), "v")]);
+    assert_eq!(h.scripts[2].elements, vec![]);
+    // __tostring tables still give their items to the XML structure.
+    assert_eq!(
+        h.scripts[1].elements,
+        vec![elem(None, "1"), elem(None, "2")]
+    );
+}
+
+#[test]
+fn host_and_port_tables_and_script_args() {
+    let dir = datadir(&[(
+        "look",
+        r#"local stdnse = require "stdnse"
+categories = {"default"}
+portrule = function(host, port)
+  return port.protocol == "tcp" and port.state == "open" and port.service == "ssh"
+end
+action = function(host, port)
+  local a, b, c, d = stdnse.get_script_args("look.user", "pass", "missing", {"nope", "look.list"})
+  return ("%s|%s|%s|%s|%d/%s|%s|%s|%s|%s|%s"):format(host.ip, host.targetname, host.name,
+    tostring(host.directly_connected), port.number, port.protocol, port.version.name,
+    a, b, tostring(c), table.concat(d, "+")) .. "|" .. SCRIPT_NAME .. "|" .. SCRIPT_TYPE
+end"#,
+    )]);
+    let mut o = opts(&dir, "");
+    o.default_scripts = true;
+    o.args = Some("look.user=root,pass=secret,user=other,look.list={a,b}".into());
+    let engine = ScriptEngine::start(o).unwrap();
+    let h = rt().block_on(engine.scan_host(host(
+        "192.0.2.3",
+        vec![
+            port(22, PortState::Open, Some("ssh")),
+            port(23, PortState::Closed, Some("ssh")),
+        ],
+    )));
+    assert!(h.ports[1].scripts.is_empty());
+    assert_eq!(
+        h.ports[0].scripts.len(),
+        1,
+        "{:?}",
+        engine.take_diagnostics()
+    );
+    assert_eq!(
+        h.ports[0].scripts[0].output,
+        "192.0.2.3|target.test||false|22/tcp|ssh|root|secret|nil|a+b|look|portrule"
+    );
+}
+
+#[test]
+fn selection_errors_name_the_rule() {
+    let dir = datadir(&[(
+        "one",
+        "categories={'safe'}\nhostrule=function() return true end\naction=function() return 'x' end",
+    )]);
+    let e = ScriptEngine::start(opts(&dir, "one,nosuchscript")).unwrap_err();
+    assert_eq!(
+        e,
+        "'nosuchscript' did not match a category, filename, or directory"
+    );
+    let e = ScriptEngine::start(opts(&dir, "one and")).unwrap_err();
+    assert!(e.contains("'one and'"), "{e}");
+    // A file path works, and so does a directory with a slash.
+    let path = dir.join("scripts/one.nse").display().to_string();
+    let engine = ScriptEngine::start(opts(&dir, &path)).unwrap();
+    assert_eq!(engine.scripts()[0].id, "one");
+    let d = format!("{}/", dir.join("scripts").display());
+    assert_eq!(
+        ScriptEngine::start(opts(&dir, &d)).unwrap().scripts().len(),
+        1
+    );
+    // A script missing its action does not load.
+    let bad = datadir(&[("bad", "categories={}\nhostrule=function() return true end")]);
+    let e = ScriptEngine::start(opts(&bad, "bad")).unwrap_err();
+    assert!(e.contains("missing required field: 'action'"), "{e}");
+    let e = ScriptEngine::start(Options {
+        args: Some("a={".into()),
+        ..opts(&dir, "one")
+    })
+    .unwrap_err();
+    assert!(e.contains("arguments did not parse"), "{e}");
+}
+
+#[test]
+fn sandbox_and_runaway_scripts_are_contained() {
+    let dir = datadir(&[
+        (
+            "good",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() return 'still here' end",
+        ),
+        (
+            "loop",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() while true do end end",
+        ),
+        (
+            "pcallloop",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() while true do pcall(function() while true do end end) end end",
+        ),
+        (
+            "alloc",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() local t = {} while true do t[#t+1] = string.rep('x', 4096) .. #t end end",
+        ),
+        (
+            "boom",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() error('kaboom') end",
+        ),
+        (
+            "exec",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() return os.execute('true') end",
+        ),
+        (
+            "probe",
+            r#"categories={'x'}
+hostrule=function() return true end
+action=function()
+  return table.concat({type(io), type(os.execute), type(os.remove), type(package),
+    type(dofile), type(loadfile), type(os.time), type(os.date), type(string.dump),
+    type(debug.getinfo), type(debug.traceback)}, ",")
+end"#,
+        ),
+        (
+            "sleepy",
+            "local stdnse = require 'stdnse'\ncategories={'x'}\nhostrule=function() return true end\naction=function() stdnse.sleep(30) return 'woke' end",
+        ),
+    ]);
+    let mut o = opts(&dir, "x");
+    o.timeout = Some(Duration::from_secs(3));
+    o.cpu_slice = Duration::from_secs(1);
+    o.memory_limit = 64 << 20;
+    let engine = ScriptEngine::start(o).unwrap();
+    let started = std::time::Instant::now();
+    let h = rt().block_on(engine.scan_host(host("192.0.2.4", vec![])));
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    let got: Vec<(&str, &str)> = h
+        .scripts
+        .iter()
+        .map(|s| (s.id.as_str(), s.output.as_str()))
+        .collect();
+    let failed = "ERROR: Script execution failed (use -d to debug)";
+    assert_eq!(
+        got,
+        vec![
+            ("alloc", failed),
+            ("boom", failed),
+            ("exec", failed),
+            ("good", "still here"),
+            (
+                "probe",
+                "nil,nil,nil,nil,nil,nil,function,function,nil,nil,function"
+            ),
+        ]
+    );
+    let d = engine.take_diagnostics();
+    let kind = |id: &str| d.iter().find(|x| x.script == id).map(|x| x.kind);
+    assert_eq!(kind("loop"), Some(DiagKind::TimedOut));
+    assert_eq!(kind("pcallloop"), Some(DiagKind::TimedOut));
+    assert_eq!(kind("sleepy"), Some(DiagKind::TimedOut));
+    assert_eq!(kind("boom"), Some(DiagKind::Error));
+    assert!(
+        d.iter()
+            .any(|x| x.script == "boom" && x.message.contains("kaboom"))
+    );
+    assert!(
+        d.iter()
+            .any(|x| x.script == "alloc" && x.message.contains("memory")),
+        "{d:?}"
+    );
+    assert!(
+        d.iter()
+            .any(|x| x.script == "exec" && x.message.contains("execute")),
+        "{d:?}"
+    );
+    // The state still works after all that.
+    let h = rt().block_on(engine.scan_host(host("192.0.2.5", vec![])));
+    assert!(h.scripts.iter().any(|s| s.id == "good"));
+}
+
+#[test]
+fn pre_post_rules_dependencies_registry_and_threads() {
+    let dir = datadir(&[
+        (
+            "first",
+            r#"local nmap = require "nmap"
+categories = {"safe"}
+prerule = function() return true end
+hostrule = function() return true end
+action = function(host)
+  if host then
+    host.registry.seen = "first"
+    return nil
+  end
+  nmap.registry.pre = "from prerule"
+  return "pre ran"
+end"#,
+        ),
+        (
+            "second",
+            r#"local nmap = require "nmap"
+local stdnse = require "stdnse"
+categories = {"safe"}
+dependencies = {"first"}
+hostrule = function() return true end
+postrule = function() return true end
+action = function(host)
+  if not host then
+    return "post sees " .. tostring(nmap.registry.count)
+  end
+  -- Workers, a mutex and a condition variable.
+  local results = {}
+  local cv = nmap.condvar(results)
+  local m = nmap.mutex("counter")
+  local n = 0
+  for i = 1, 5 do
+    stdnse.new_thread(function(k)
+      stdnse.sleep(0.01 * (6 - k))
+      m "lock"
+      n = n + 1
+      m "done"
+      results[#results + 1] = k
+      cv "signal"
+    end, i)
+  end
+  while #results < 5 do cv "wait" end
+  nmap.registry.count = n
+  local try = nmap.new_try()
+  return ("%s %s %d %s"):format(host.registry.seen, nmap.registry.pre, n, table.concat(results, ""))
+end"#,
+        ),
+        (
+            "trier",
+            r#"local nmap = require "nmap"
+categories = {"safe"}
+hostrule = function() return true end
+action = function()
+  local try = nmap.new_try(function() end)
+  try(false, "gave up")
+  return "not reached"
+end"#,
+        ),
+    ]);
+    let engine = ScriptEngine::start(opts(&dir, "safe")).unwrap();
+    let ids: Vec<(String, Vec<String>)> = engine
+        .scripts()
+        .iter()
+        .map(|s| (s.id.clone(), s.rules.clone()))
+        .collect();
+    assert_eq!(ids[0].0, "first");
+    let rt = rt();
+    let pre = rt.block_on(engine.prerule());
+    assert_eq!(
+        pre,
+        vec![ScriptResult {
+            id: "first".into(),
+            output: "pre ran".into(),
+            elements: vec![]
+        }]
+    );
+    let scan = Arc::new(ScriptScan::new(engine.clone()));
+    use nmaps_engine::HostStage;
+    assert_eq!(scan.name(), "Script scan");
+    let h = rt.block_on(
+        scan.clone()
+            .run(host("192.0.2.6", vec![port(1, PortState::Open, None)])),
+    );
+    assert_eq!(h.scripts.len(), 1, "{:?}", engine.take_diagnostics());
+    assert_eq!(h.scripts[0].output, "first from prerule 5 54321");
+    let post = rt.block_on(engine.postrule());
+    assert_eq!(post[0].output, "post sees 5");
+    let d = engine.take_diagnostics();
+    assert!(
+        d.iter().any(|x| x.script == "trier"
+            && x.kind == DiagKind::Exception
+            && x.message == "gave up"),
+        "{d:?}"
+    );
+}
+
+/// Runs the real network test in a fresh network namespace (a re-run of
+/// this test binary under `unshare -n`), so every connection stays on
+/// that namespace's own loopback.
+#[test]
+fn network_in_private_namespace() {
+    if std::env::var_os("NMAPS_SCRIPT_IN_NETNS").is_some() {
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let out = std::process::Command::new("unshare")
+        .args(["-n", "--"])
+        .arg(&exe)
+        .args([
+            "--exact",
+            "netns_inner",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env("NMAPS_SCRIPT_IN_NETNS", "1")
+        .output()
+        .expect("run unshare");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 passed"), "{text}");
+}
+
+#[test]
+#[ignore = "run by network_in_private_namespace inside its own namespace"]
+fn netns_inner() {
+    assert!(
+        std::env::var_os("NMAPS_SCRIPT_IN_NETNS").is_some(),
+        "only inside the test's namespace"
+    );
+    // The isolation promise: this namespace has nothing but a loopback.
+    // (Asked over netlink: /sys may still show the parent namespace.)
+    let links = std::process::Command::new("ip")
+        .args(["-o", "link", "show"])
+        .output()
+        .unwrap();
+    let ifaces: Vec<String> = String::from_utf8_lossy(&links.stdout)
+        .lines()
+        .filter_map(|l| l.split(':').nth(1).map(|n| n.trim().to_string()))
+        .collect();
+    assert_eq!(ifaces, vec!["lo".to_string()], "not a private namespace");
+    let st = std::process::Command::new("ip")
+        .args(["link", "set", "lo", "up"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+
+    let rt = rt();
+    // A line server: banner, then echoes lines upper-cased; closes on QUIT.
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let port_no = listener.local_addr().unwrap().port();
+    rt.spawn(async move {
+        use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+        loop {
+            let Ok((s, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let (r, mut w) = s.into_split();
+                let _ = w.write_all(b"220 hello there\r\nsecond line\r\n").await;
+                let mut lines = BufReader::new(r).lines();
+                while let Ok(Some(l)) = lines.next_line().await {
+                    if l == "QUIT" {
+                        return;
+                    }
+                    let _ = w
+                        .write_all(format!("{}\n", l.to_uppercase()).as_bytes())
+                        .await;
+                }
+            });
+        }
+    });
+    let dir = datadir(&[(
+        "net",
+        r#"local nmap = require "nmap"
+local comm = require "comm"
+local stdnse = require "stdnse"
+categories = {"safe"}
+portrule = function(host, port) return port.state == "open" end
+action = function(host, port)
+  local out = stdnse.output_table()
+  local ok, banner = comm.get_banner(host, port, {lines = 2})
+  out.banner = ok and banner:gsub("\r\n", "|") or ("failed " .. tostring(banner))
+  local s = nmap.new_socket()
+  s:set_timeout(2000)
+  assert(s:connect(host, port))
+  local _, l1 = s:receive_buf("\r\n", false)
+  local _, l2 = s:receive_buf("\r\n", true)
+  out.bufs = l1 .. "/" .. l2:gsub("\r\n", "<crlf>")
+  assert(s:send("ping\nmore\n"))
+  local _, lines = s:receive_lines(2)
+  out.lines = lines:gsub("\n", ";")
+  local ok2, lip, lport, rip, rport = s:get_info()
+  out.info = ("%s %s %s"):format(tostring(ok2), rip, tostring(rport == port.number))
+  assert(s:send("QUIT\n"))
+  local st, err = s:receive()
+  out.eof = tostring(st) .. " " .. tostring(err)
+  s:close()
+  -- Nothing listens here: an error, not a crash.
+  local c = nmap.new_socket()
+  c:set_timeout(1000)
+  local cst, cerr = c:connect(host.ip, 1)
+  out.refused = tostring(cst) .. " " .. tostring(cerr)
+  -- A silent peer times out.
+  local t = nmap.new_socket()
+  t:set_timeout(300)
+  assert(t:connect(host, port))
+  t:receive_lines(2)
+  local tst, terr = t:receive()
+  out.timeout = tostring(tst) .. " " .. tostring(terr)
+  t:close()
+  return out
+end"#,
+    )]);
+    let engine = ScriptEngine::start(opts(&dir, "net")).unwrap();
+    let h = rt.block_on(engine.scan_host(host(
+        "127.0.0.1",
+        vec![port(port_no, PortState::Open, None)],
+    )));
+    let r = &h.ports[0].scripts;
+    assert_eq!(r.len(), 1, "{:?}", engine.take_diagnostics());
+    assert_eq!(
+        r[0].output,
+        "\n  banner: 220 hello there|second line|\n  bufs: 220 hello there/second line<crlf>\n  lines: PING;MORE;\n  info: true 127.0.0.1 true\n  eof: nil EOF\n  refused: nil ERROR\n  timeout: nil TIMEOUT",
+        "{:?}",
+        engine.take_diagnostics()
+    );
+}
