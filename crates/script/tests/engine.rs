@@ -476,21 +476,17 @@ end"#,
     );
 }
 
-/// Runs the real network test in a fresh network namespace (a re-run of
-/// this test binary under `unshare -n`), so every connection stays on
-/// that namespace's own loopback.
-#[test]
-fn network_in_private_namespace() {
-    if std::env::var_os("NMAPS_SCRIPT_IN_NETNS").is_some() {
-        return;
-    }
+/// Runs `inner` (an ignored test of this binary) again in a fresh network
+/// namespace (`unshare -n`), so every connection stays on that namespace's
+/// own loopback.
+fn in_private_namespace(inner: &str) {
     let exe = std::env::current_exe().unwrap();
     let out = std::process::Command::new("unshare")
         .args(["-n", "--"])
         .arg(&exe)
         .args([
             "--exact",
-            "netns_inner",
+            inner,
             "--ignored",
             "--nocapture",
             "--test-threads=1",
@@ -507,9 +503,8 @@ fn network_in_private_namespace() {
     assert!(text.contains("1 passed"), "{text}");
 }
 
-#[test]
-#[ignore = "run by network_in_private_namespace inside its own namespace"]
-fn netns_inner() {
+/// Inside the namespace: checks it is private and brings its loopback up.
+fn enter_private_namespace() {
     assert!(
         std::env::var_os("NMAPS_SCRIPT_IN_NETNS").is_some(),
         "only inside the test's namespace"
@@ -530,9 +525,11 @@ fn netns_inner() {
         .status()
         .unwrap();
     assert!(st.success());
+}
 
-    let rt = rt();
-    // A line server: banner, then echoes lines upper-cased; closes on QUIT.
+/// A line server on the namespace's loopback: a two-line banner, then
+/// every line echoed upper-cased; QUIT closes.
+fn line_server(rt: &tokio::runtime::Runtime) -> u16 {
     let listener = rt
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .unwrap();
@@ -558,6 +555,22 @@ fn netns_inner() {
             });
         }
     });
+    port_no
+}
+
+#[test]
+fn network_in_private_namespace() {
+    if std::env::var_os("NMAPS_SCRIPT_IN_NETNS").is_none() {
+        in_private_namespace("netns_inner");
+    }
+}
+
+#[test]
+#[ignore = "run by network_in_private_namespace inside its own namespace"]
+fn netns_inner() {
+    enter_private_namespace();
+    let rt = rt();
+    let port_no = line_server(&rt);
     let dir = datadir(&[(
         "net",
         r#"local nmap = require "nmap"
@@ -612,5 +625,414 @@ end"#,
         "\n  banner: 220 hello there|second line|\n  bufs: 220 hello there/second line<crlf>\n  lines: PING;MORE;\n  info: true 127.0.0.1 true\n  eof: nil EOF\n  refused: nil ERROR\n  timeout: nil TIMEOUT",
         "{:?}",
         engine.take_diagnostics()
+    );
+}
+
+/// Scripts whose results must be the same as Nmap's (each runs in Nmap's
+/// real NSE with its real nselib, and in nmaps).
+const CONFORMANCE: &[(&str, &str)] = &[
+    ("c-table", TABLE_SCRIPT_ANY_PORT),
+    (
+        "c-string",
+        "categories={'safe'}\nportrule=function() return true end\naction=function() return 'plain\\nline2' end",
+    ),
+    (
+        "c-pair",
+        r#"local stdnse = require "stdnse"
+categories = {"safe"}
+portrule = function() return true end
+action = function()
+  local t = stdnse.output_table()
+  t.a = "1"
+  t.b = {"x", "y"}
+  return t, "text form"
+end"#,
+    ),
+    (
+        "c-nil",
+        "categories={'safe'}\nportrule=function() return true end\naction=function() return nil end",
+    ),
+    (
+        "c-error",
+        "categories={'safe'}\nportrule=function() return true end\naction=function() error('boom') end",
+    ),
+    (
+        "c-try",
+        "local nmap = require 'nmap'\ncategories={'safe'}\nportrule=function() return true end\naction=function() nmap.new_try()(false, 'no') end",
+    ),
+    (
+        "c-tostring",
+        "categories={'safe'}\nportrule=function() return true end\naction=function() return setmetatable({'p', 'q'}, {__tostring = function() return 'custom' end}) end",
+    ),
+    (
+        "c-numbers",
+        "categories={'safe'}\nportrule=function() return true end\naction=function() return {1.5, 3, 2^53, 1e100, 0.1, -7, 10//3, 10/2, false} end",
+    ),
+    (
+        "c-number",
+        "categories={'safe'}\nportrule=function() return true end\naction=function() return 42 end",
+    ),
+    (
+        "c-format",
+        r#"local stdnse = require "stdnse"
+categories = {"safe"}
+portrule = function() return true end
+action = function()
+  return stdnse.format_output(true, {"a", {name = "B", "c", {"deep"}, "d"}, "e\nf"})
+end"#,
+    ),
+    (
+        "c-helpers",
+        r#"local stdnse = require "stdnse"
+local stringaux = require "stringaux"
+local tableaux = require "tableaux"
+categories = {"safe"}
+portrule = function() return true end
+action = function(host, port)
+  local o = stdnse.output_table()
+  o.hex3 = stdnse.tohex(255)
+  o.hex4 = stdnse.tohex("\0\255")
+  o.unhex = stdnse.fromhex("41 42 4a")
+  o.split = table.concat(stringaux.strsplit(",", "a,b,,c"), "|")
+  o.split2 = table.concat(stringaux.strsplit("%s+", "x  y z"), "|")
+  o.blank = stdnse.string_or_blank("") .. stdnse.string_or_blank("x") .. stdnse.string_or_blank(nil, "-")
+  o.timespec = tostring(stdnse.parse_timespec("10ms")) .. " " .. tostring(stdnse.parse_timespec("2m"))
+    .. " " .. tostring(select(2, stdnse.parse_timespec("5x")))
+  o.hostname = stdnse.get_hostname(host)
+  o.contains = tostring(tableaux.contains({"a", "b"}, "b"))
+  o.timeout = stdnse.get_timeout({times = {timeout = 1.3}})
+  o.bin = stdnse.tobinary(12) .. " " .. stdnse.tooctal(12)
+  return o
+end"#,
+    ),
+    (
+        "c-comm",
+        r#"local comm = require "comm"
+local stdnse = require "stdnse"
+categories = {"safe"}
+portrule = function() return true end
+action = function(host, port)
+  local o = stdnse.output_table()
+  local ok, banner = comm.get_banner(host, port, {lines = 2})
+  o.banner = tostring(ok) .. " " .. banner:gsub("\r\n", "|")
+  local ok2, resp = comm.exchange(host, port, "hi\n", {lines = 3})
+  o.exchange = tostring(ok2) .. " " .. resp:gsub("\r?\n", "|")
+  return o
+end"#,
+    ),
+    (
+        "c-socket",
+        r#"local nmap = require "nmap"
+local stdnse = require "stdnse"
+categories = {"safe"}
+portrule = function() return true end
+action = function(host, port)
+  local o = stdnse.output_table()
+  local s = nmap.new_socket()
+  s:set_timeout(3000)
+  o.connect = tostring(s:connect(host, port))
+  local _, l1 = s:receive_buf("\r\n", false)
+  local _, l2 = s:receive_buf("\r?\n", true)
+  o.bufs = l1 .. "/" .. l2:gsub("\r\n", "<crlf>")
+  s:send("one\ntwo\n")
+  local _, lines = s:receive_lines(2)
+  o.lines = lines:gsub("\n", ";")
+  local ok, lip, lport, rip, rport = s:get_info()
+  o.info = tostring(ok) .. " " .. rip .. " " .. tostring(rport == port.number)
+  s:send("QUIT\n")
+  local st, err = s:receive()
+  o.eof = (st and "data" or "fail") .. " " .. tostring(err)
+  o.close = tostring(s:close())
+  local st2, err2 = s:close()
+  o.close2 = (st2 and "ok" or "fail") .. " " .. tostring(err2)
+  return o
+end"#,
+    ),
+    (
+        "c-args",
+        r#"local stdnse = require "stdnse"
+categories = {"safe"}
+portrule = function() return true end
+action = function()
+  local k, flag, t, none = stdnse.get_script_args("c-args.k", "flag", "c-args.t", "none")
+  return ("%s %s %s %s %s"):format(k, tostring(flag), t[1], t.q, tostring(none))
+end"#,
+    ),
+    (
+        "c-port",
+        r#"categories = {"safe"}
+portrule = function(host, port) return port.protocol == "tcp" and port.state == "open" end
+action = function(host, port)
+  return {port.protocol, port.state, port.service, port.version.name,
+    port.version.service_tunnel, port.version.service_dtype, port.version.name_confidence,
+    host.ip, host.name, tostring(host.targetname), type(host.registry), type(host.times)}
+end"#,
+    ),
+    (
+        "c-threads",
+        r#"local nmap = require "nmap"
+local stdnse = require "stdnse"
+categories = {"safe"}
+hostrule = function() return true end
+action = function()
+  local done = {}
+  local cv = nmap.condvar(done)
+  for i = 1, 3 do
+    stdnse.new_thread(function(k)
+      stdnse.sleep(0.05 * (4 - k))
+      done[#done + 1] = k
+      cv "signal"
+    end, i)
+  end
+  while #done < 3 do cv "wait" end
+  return table.concat(done, "")
+end"#,
+    ),
+];
+
+const TABLE_SCRIPT_ANY_PORT: &str = r#"
+local stdnse = require "stdnse"
+categories = {"safe"}
+portrule = function() return true end
+action = function(host, port)
+  local out = stdnse.output_table()
+  out.title = "Hello <&> \"q\""
+  out.list = {"a", "b", {"c", "d"}}
+  local inner = stdnse.output_table()
+  inner.x = 1
+  inner.y = 2.5
+  out.inner = inner
+  out.flag = true
+  out.empty = {}
+  out[1] = "first"
+  return out
+end
+"#;
+
+const CONFORMANCE_ARGS: &str = "c-args.k=v,flag,c-args.t={one,q=two}";
+
+/// `<script>` elements of Nmap's XML, as results.
+fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut port, mut host) = (Vec::new(), Vec::new());
+    let mut in_hostscript = false;
+    // Open <script>, <table> and <elem> frames.
+    enum Frame {
+        Script(ScriptResult),
+        Table(Option<String>, Vec<ScriptElem>),
+        Elem(Option<String>, String),
+    }
+    let mut stack: Vec<Frame> = Vec::new();
+    let attr = |e: &quick_xml::events::BytesStart<'_>, k: &str| -> Option<String> {
+        e.attributes()
+            .flatten()
+            .find(|a| a.key.as_ref() == k.as_bytes())
+            .map(|a| a.unescape_value().unwrap().into_owned())
+    };
+    fn push(stack: &mut [Frame], el: ScriptElem) {
+        match stack.last_mut() {
+            Some(Frame::Script(s)) => s.elements.push(el),
+            Some(Frame::Table(_, items)) => items.push(el),
+            _ => {}
+        }
+    }
+    loop {
+        let ev = reader.read_event().unwrap();
+        match ev {
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"hostscript" => {
+                in_hostscript = true;
+            }
+            Event::Start(e) => match e.name().as_ref() {
+                b"script" => stack.push(Frame::Script(ScriptResult {
+                    id: attr(&e, "id").unwrap(),
+                    output: attr(&e, "output").unwrap_or_default(),
+                    elements: vec![],
+                })),
+                b"table" => stack.push(Frame::Table(attr(&e, "key"), vec![])),
+                b"elem" => stack.push(Frame::Elem(attr(&e, "key"), String::new())),
+                _ => {}
+            },
+            Event::Empty(e) => match e.name().as_ref() {
+                b"script" => {
+                    let r = ScriptResult {
+                        id: attr(&e, "id").unwrap(),
+                        output: attr(&e, "output").unwrap_or_default(),
+                        elements: vec![],
+                    };
+                    if in_hostscript {
+                        host.push(r)
+                    } else {
+                        port.push(r)
+                    }
+                }
+                b"table" => push(
+                    &mut stack,
+                    ScriptElem::Table {
+                        key: attr(&e, "key"),
+                        items: vec![],
+                    },
+                ),
+                b"elem" => push(
+                    &mut stack,
+                    ScriptElem::Elem {
+                        key: attr(&e, "key"),
+                        value: String::new(),
+                    },
+                ),
+                _ => {}
+            },
+            Event::Text(t) => {
+                if let Some(Frame::Elem(_, v)) = stack.last_mut() {
+                    v.push_str(&t.decode().unwrap());
+                }
+            }
+            Event::GeneralRef(r) => {
+                if let Some(Frame::Elem(_, v)) = stack.last_mut() {
+                    match r.resolve_char_ref().unwrap() {
+                        Some(c) => v.push(c),
+                        None => v.push_str(match r.decode().unwrap().as_ref() {
+                            "lt" => "<",
+                            "gt" => ">",
+                            "amp" => "&",
+                            "quot" => "\"",
+                            "apos" => "'",
+                            other => panic!("entity {other}"),
+                        }),
+                    }
+                }
+            }
+            Event::End(e) => match e.name().as_ref() {
+                b"hostscript" => in_hostscript = false,
+                b"script" => {
+                    if let Some(Frame::Script(r)) = stack.pop() {
+                        if in_hostscript {
+                            host.push(r)
+                        } else {
+                            port.push(r)
+                        }
+                    }
+                }
+                b"table" => {
+                    if let Some(Frame::Table(key, items)) = stack.pop() {
+                        push(&mut stack, ScriptElem::Table { key, items });
+                    }
+                }
+                b"elem" => {
+                    if let Some(Frame::Elem(key, value)) = stack.pop() {
+                        push(&mut stack, ScriptElem::Elem { key, value });
+                    }
+                }
+                _ => {}
+            },
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    (port, host)
+}
+
+#[test]
+fn same_results_as_nmap() {
+    if std::env::var_os("NMAPS_SCRIPT_IN_NETNS").is_some() {
+        return;
+    }
+    if std::process::Command::new("nmap")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        // nmap is not installed: nothing to compare with.
+        return;
+    }
+    in_private_namespace("nmap_conformance_inner");
+}
+
+#[test]
+#[ignore = "run by same_results_as_nmap inside its own namespace"]
+fn nmap_conformance_inner() {
+    enter_private_namespace();
+    let rt = rt();
+    let port_no = line_server(&rt);
+    let dir = datadir(CONFORMANCE);
+    let scripts = format!("{}/", dir.join("scripts").display());
+    let out = std::process::Command::new("nmap")
+        .args([
+            "-n",
+            "-sT",
+            "-Pn",
+            "-p",
+            &port_no.to_string(),
+            "--script",
+            &scripts,
+        ])
+        .args(["--script-args", CONFORMANCE_ARGS, "-oX", "-", "127.0.0.1"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        out.status.success(),
+        "{xml}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (want_port, want_host) = nmap_scripts(&xml);
+    // The service name Nmap's table gave the port.
+    let service = xml
+        .split("<service name=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(str::to_string);
+    let engine = ScriptEngine::start(Options {
+        scripts: vec![scripts.clone()],
+        args: Some(CONFORMANCE_ARGS.into()),
+        ..Options::default()
+    })
+    .unwrap();
+    let mut h = host(
+        "127.0.0.1",
+        vec![port(port_no, PortState::Open, service.as_deref())],
+    );
+    h.hostnames.clear();
+    let h = rt.block_on(engine.scan_host(h));
+    let mut got_port = h.ports[0].scripts.clone();
+    let mut want_port = want_port;
+    got_port.sort_by(|a, b| a.id.cmp(&b.id));
+    want_port.sort_by(|a, b| a.id.cmp(&b.id));
+    let ids = |v: &[ScriptResult]| v.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&got_port),
+        ids(&want_port),
+        "{:?}",
+        engine.take_diagnostics()
+    );
+    for (g, w) in got_port.iter().zip(&want_port) {
+        assert_eq!(g.output, w.output, "output of {}", w.id);
+        if w.id != "c-number" {
+            assert_eq!(g.elements, w.elements, "structure of {}", w.id);
+        }
+    }
+    assert_eq!(h.scripts, want_host);
+}
+
+/// `stdnse.tohex` with a separator as documented (and as Nmap after 7.93,
+/// whose version ignored the separator).
+#[test]
+fn tohex_separators() {
+    let dir = datadir(&[(
+        "hex",
+        r#"local stdnse = require "stdnse"
+categories = {"safe"}
+hostrule = function() return true end
+action = function()
+  return stdnse.tohex("abc", {separator = ":"}) .. " " .. stdnse.tohex(123456, {separator = ":"})
+    .. " " .. stdnse.tohex(123456, {separator = ":", group = 4}) .. " "
+    .. stdnse.format_mac("\0\1\2\171\205\239")
+end"#,
+    )]);
+    let engine = ScriptEngine::start(opts(&dir, "hex")).unwrap();
+    let h = rt().block_on(engine.scan_host(host("192.0.2.9", vec![])));
+    assert_eq!(
+        h.scripts[0].output,
+        "61:62:63 1:e2:40 1:e240 00:01:02:ab:cd:ef"
     );
 }
