@@ -628,6 +628,211 @@ end"#,
     );
 }
 
+#[test]
+fn udp_and_tls_in_private_namespace() {
+    if std::env::var_os("NMAPS_SCRIPT_IN_NETNS").is_none() {
+        in_private_namespace("udp_tls_inner");
+    }
+}
+
+#[test]
+#[ignore = "run by udp_and_tls_in_private_namespace inside its own namespace"]
+fn udp_tls_inner() {
+    enter_private_namespace();
+    let rt = rt();
+    // UDP: answers each datagram upper-cased.
+    let udp = rt
+        .block_on(tokio::net::UdpSocket::bind("127.0.0.1:0"))
+        .unwrap();
+    let udp_port = udp.local_addr().unwrap().port();
+    rt.spawn(async move {
+        let mut buf = [0u8; 2048];
+        while let Ok((n, from)) = udp.recv_from(&mut buf).await {
+            let _ = udp.send_to(&buf[..n].to_ascii_uppercase(), from).await;
+        }
+    });
+    // TLS: openssl's server, answering each line reversed.
+    let dir = datadir(&[(
+        "net2",
+        r#"local nmap = require "nmap"
+local stdnse = require "stdnse"
+categories = {"safe"}
+hostrule = function() return true end
+action = function(host)
+  local udp_port, tls_port = stdnse.get_script_args("net2.udp", "net2.tls")
+  local o = stdnse.output_table()
+  local u = nmap.new_socket("udp")
+  u:set_timeout(2000)
+  o.udp_connect = tostring(u:connect(host.ip, tonumber(udp_port), "udp"))
+  u:send("ping")
+  local st, d = u:receive()
+  o.udp = tostring(st) .. " " .. tostring(d)
+  u:close()
+  local t = nmap.new_socket()
+  t:set_timeout(5000)
+  local ok, err = t:connect(host, tonumber(tls_port), "ssl")
+  o.tls_connect = tostring(ok) .. " " .. tostring(err)
+  t:send("hello\n")
+  local st2, d2 = t:receive_lines(1)
+  o.tls = tostring(st2) .. " " .. tostring(d2):gsub("%s", "")
+  t:close()
+  return o
+end"#,
+    )]);
+    let (key, cert) = (dir.join("k.pem"), dir.join("c.pem"));
+    let st = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+        ])
+        .args(["-subj", "/CN=nse.test", "-keyout"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let tls_port = 4433;
+    let mut server = std::process::Command::new("openssl")
+        .args([
+            "s_server",
+            "-quiet",
+            "-rev",
+            "-accept",
+            "127.0.0.1:4433",
+            "-cert",
+        ])
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t0 = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", tls_port)).is_err() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(10),
+            "openssl s_server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut o = opts(&dir, "net2");
+    o.args = Some(format!("net2.udp={udp_port},net2.tls={tls_port}"));
+    let engine = ScriptEngine::start(o).unwrap();
+    let h = rt.block_on(engine.scan_host(host("127.0.0.1", vec![])));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert_eq!(h.scripts.len(), 1, "{:?}", engine.take_diagnostics());
+    assert_eq!(
+        h.scripts[0].output,
+        "\n  udp_connect: true\n  udp: true PING\n  tls_connect: true nil\n  tls: true olleh",
+        "{:?}",
+        engine.take_diagnostics()
+    );
+}
+
+#[test]
+fn logs_port_changes_forced_rules_and_debugging() {
+    let dir = datadir(&[
+        (
+            "talk",
+            r#"local nmap = require "nmap"
+local stdnse = require "stdnse"
+categories = {"safe"}
+portrule = function(host, port) return false end
+action = function(host, port)
+  stdnse.debug1("debug %d", 1)
+  stdnse.debug3("hidden")
+  stdnse.verbose("verbose")
+  print("printed", 2)
+  nmap.set_port_state(host, port, "closed")
+  port.version.name = "echo"
+  port.version.product = "Echo server"
+  nmap.set_port_version(host, port, "hardmatched")
+  error("after the changes")
+end"#,
+        ),
+        (
+            "unsafe",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() return type(io) .. ' ' .. type(os.execute) end",
+        ),
+    ]);
+    let lines = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let mut o = opts(&dir, "+talk,unsafe");
+    o.debugging = 1;
+    o.verbosity = 1;
+    o.unsafe_scripts = true;
+    o.log = Some(Arc::new(move |l| sink.lock().unwrap().push(l)));
+    let engine = ScriptEngine::start(o).unwrap();
+    let h =
+        rt().block_on(engine.scan_host(host("192.0.2.7", vec![port(7, PortState::Open, None)])));
+    // With -d a failed script has no output, only a diagnostic.
+    assert!(h.ports[0].scripts.is_empty());
+    assert_eq!(h.ports[0].state, PortState::Closed);
+    assert_eq!(h.ports[0].reason, Reason::ScriptSet);
+    let svc = h.ports[0].service.as_ref().unwrap();
+    assert_eq!(svc.name, "echo");
+    assert_eq!(svc.version.product.as_deref(), Some("Echo server"));
+    assert_eq!(h.scripts[0].output, "table function");
+    let lines = lines.lock().unwrap().clone();
+    assert_eq!(
+        lines,
+        vec![
+            "NSE: [talk 192.0.2.7:7] debug 1".to_string(),
+            "NSE: [talk] verbose".to_string(),
+            "printed\t2".to_string(),
+        ]
+    );
+    let d = engine.take_diagnostics();
+    assert_eq!(d.len(), 1);
+    assert!(
+        d[0].message.contains("after the changes"),
+        "{}",
+        d[0].message
+    );
+    assert!(d[0].message.contains("stack traceback"), "{}", d[0].message);
+}
+
+#[test]
+fn datadir_libraries_and_script_db() {
+    let dir = datadir(&[
+        (
+            "uses-lib",
+            "local mylib = require 'mylib'\ncategories={'odd'}\nhostrule=function() return true end\naction=function() return mylib.greet() end",
+        ),
+        (
+            "not-in-db",
+            "categories={'odd'}\nhostrule=function() return true end\naction=function() return 'by name' end",
+        ),
+    ]);
+    std::fs::write(
+        dir.join("nselib/mylib.lua"),
+        "local M = {}\nfunction M.greet() return 'hi from mylib' end\nreturn M\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("scripts/script.db"),
+        "Entry { filename = \"uses-lib.nse\", categories = { \"odd\", \"safe\", } }\n",
+    )
+    .unwrap();
+    // Categories come from script.db: "not-in-db" is not selected by category...
+    let engine = ScriptEngine::start(opts(&dir, "odd")).unwrap();
+    let ids: Vec<&str> = engine.scripts().iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["uses-lib"]);
+    let h = rt().block_on(engine.scan_host(host("192.0.2.8", vec![])));
+    assert_eq!(h.scripts[0].output, "hi from mylib");
+    // ...but by name it is found.
+    let engine = ScriptEngine::start(opts(&dir, "not-in-db,safe")).unwrap();
+    let ids: Vec<&str> = engine.scripts().iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["uses-lib", "not-in-db"]);
+}
+
 /// Scripts whose results must be the same as Nmap's (each runs in Nmap's
 /// real NSE with its real nselib, and in nmaps).
 const CONFORMANCE: &[(&str, &str)] = &[
