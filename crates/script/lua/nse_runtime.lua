@@ -51,6 +51,17 @@ do
   end
 end
 
+-- Text chunks only: precompiled chunks could crash the interpreter.
+if not H.unsafe then
+  local raw_load = load
+  function load(chunk, chunkname, mode, ...)
+    if select("#", ...) > 0 then
+      return raw_load(chunk, chunkname, "t", ...)
+    end
+    return raw_load(chunk, chunkname, "t")
+  end
+end
+
 ---------------------------------------------------------------------------
 -- Output conversion (Nmap's rules for a returned table)
 ---------------------------------------------------------------------------

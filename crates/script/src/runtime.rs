@@ -220,7 +220,7 @@ pub(crate) fn start(
             };
             let local = tokio::task::LocalSet::new();
             local.block_on(&rt, async move {
-                let engine = match setup(opts) {
+                let engine = match setup(opts).await {
                     Ok(e) => Rc::new(e),
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
@@ -257,7 +257,7 @@ fn lua_err(e: mlua::Error) -> String {
     e.to_string()
 }
 
-fn setup(opts: Options) -> Result<Rt, String> {
+async fn setup(opts: Options) -> Result<Rt, String> {
     let libs = if opts.unsafe_scripts {
         StdLib::ALL_SAFE
     } else {
@@ -282,6 +282,9 @@ fn setup(opts: Options) -> Result<Rt, String> {
     });
     sandbox(&lua, opts.unsafe_scripts).map_err(lua_err)?;
     let helpers = helpers(&lua, &shared).map_err(lua_err)?;
+    helpers
+        .set("unsafe", opts.unsafe_scripts)
+        .map_err(lua_err)?;
     let r: Table = lua
         .load(RUNTIME)
         .set_name("=nse_runtime")
@@ -306,7 +309,7 @@ fn setup(opts: Options) -> Result<Rt, String> {
         .timeout
         .unwrap_or(crate::HARD_TIMEOUT)
         .min(crate::HARD_TIMEOUT);
-    let scripts = choose(&r, &opts)?;
+    let scripts = choose(&lua, &r, &opts).await?;
     let get = |name: &str| -> Result<Function, String> { r.get(name).map_err(lua_err) };
     Ok(Rt {
         run_fn: get("run")?,
@@ -813,11 +816,33 @@ struct Source {
     text: Result<String, String>,
 }
 
-fn load_script(r: &Table, src: &Source) -> Result<ScriptInfo, String> {
+/// Runs a script's top level (in a Lua thread of its own, with a time
+/// budget, like an instance) and returns what it declares.
+async fn load_script(
+    lua: &Lua,
+    r: &Table,
+    src: &Source,
+    cpu_slice: Duration,
+) -> Result<ScriptInfo, String> {
     let text = src.text.clone()?;
     let load: Function = r.get("load_script").map_err(lua_err)?;
-    let t: Table = with_budget(|| load.call((src.id.as_str(), src.filename.as_str(), text)))
-        .map_err(|e| format!("Failed to load {}:\n{e}", src.filename))?;
+    let fail = |e: String| format!("Failed to load {}:\n{e}", src.filename);
+    let fut = lua
+        .create_thread(load)
+        .and_then(|th| th.into_async::<Table>((src.id.as_str(), src.filename.as_str(), text)))
+        .map_err(|e| fail(e.to_string()))?;
+    let budget = LOAD_BUDGET.min(cpu_slice);
+    let inst = Arc::new(Inst::new(0, Instant::now() + budget, budget));
+    let t: Table = match (Tracked {
+        inst,
+        fut: Box::pin(fut),
+    })
+    .await
+    {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => return Err(fail(e.to_string())),
+        None => return Err(fail("loading took too long".into())),
+    };
     let strings = |k: &str| -> Vec<String> { t.get::<Vec<String>>(k).unwrap_or_default() };
     Ok(ScriptInfo {
         id: src.id.clone(),
@@ -832,7 +857,7 @@ fn load_script(r: &Table, src: &Source) -> Result<ScriptInfo, String> {
 }
 
 /// Builds the catalog, applies the selection and loads the chosen scripts.
-fn choose(r: &Table, opts: &Options) -> Result<Vec<Script>, String> {
+async fn choose(lua: &Lua, r: &Table, opts: &Options) -> Result<Vec<Script>, String> {
     let mut sources: Vec<Source> = Vec::new();
     let mut cats: Vec<Option<Vec<String>>> = Vec::new();
     // The data directory first: its scripts hide embedded ones of the same name.
@@ -890,7 +915,8 @@ fn choose(r: &Table, opts: &Options) -> Result<Vec<Script>, String> {
             // Unknown categories: load the script to learn them; a script
             // that does not load is left out of category selection.
             *slot = Some(
-                load_script(r, src)
+                load_script(lua, r, src, opts.cpu_slice)
+                    .await
                     .map(|i| i.categories)
                     .unwrap_or_default(),
             );
@@ -942,7 +968,7 @@ fn choose(r: &Table, opts: &Options) -> Result<Vec<Script>, String> {
             }
             return Err(format!("duplicate script ID: '{}'", src.id));
         }
-        let info = load_script(r, &src)?;
+        let info = load_script(lua, r, &src, opts.cpu_slice).await?;
         scripts.push(Script {
             info,
             forced,

@@ -316,6 +316,10 @@ action=function()
 end"#,
         ),
         (
+            "bytecode",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() return select(2, load('\\27Lua')) end",
+        ),
+        (
             "sleepy",
             "local stdnse = require 'stdnse'\ncategories={'x'}\nhostrule=function() return true end\naction=function() stdnse.sleep(30) return 'woke' end",
         ),
@@ -343,6 +347,7 @@ end"#,
         vec![
             ("alloc", failed),
             ("boom", failed),
+            ("bytecode", "attempt to load a binary chunk (mode is 't')"),
             ("exec", failed),
             ("good", "still here"),
             (
@@ -371,6 +376,15 @@ end"#,
             .any(|x| x.script == "exec" && x.message.contains("execute")),
         "{d:?}"
     );
+    // A script that never finishes loading is refused.
+    let spin = datadir(&[(
+        "spin",
+        "while true do pcall(function() while true do end end) end",
+    )]);
+    let mut o = opts(&spin, "spin");
+    o.cpu_slice = Duration::from_millis(500);
+    let e = ScriptEngine::start(o).unwrap_err();
+    assert!(e.contains("loading took too long"), "{e}");
     // The state still works after all that.
     let h = rt().block_on(engine.scan_host(host("192.0.2.5", vec![])));
     assert!(h.scripts.iter().any(|s| s.id == "good"));
