@@ -998,7 +998,7 @@ action = function()
   local cv = nmap.condvar(done)
   for i = 1, 3 do
     stdnse.new_thread(function(k)
-      stdnse.sleep(0.05 * (4 - k))
+      stdnse.sleep(0.25 * (4 - k))
       done[#done + 1] = k
       cv "signal"
     end, i)
