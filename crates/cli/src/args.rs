@@ -25,6 +25,14 @@ pub struct Options {
     pub version_trace: bool,
     pub versiondb: Option<String>,
     pub all_ports: bool,
+    /// `--script` rules (split on commas), `-sC`, and the other script options.
+    pub scripts: Vec<String>,
+    pub default_scripts: bool,
+    pub script_args: Option<String>,
+    pub script_args_file: Option<String>,
+    pub script_timeout: Option<Duration>,
+    pub script_help: Option<String>,
+    pub script_unsafe: bool,
     pub input_list: Option<String>,
     pub exclude: Vec<String>,
     pub exclude_file: Option<String>,
@@ -399,6 +407,20 @@ pub fn parse(args: &[String]) -> Result<Options, UsageError> {
             Id::VersionTrace => o.version_trace = true,
             Id::VersionDb => o.versiondb = Some(v),
             Id::AllPorts => o.all_ports = true,
+            Id::Script => o.scripts.extend(nmaps_script::split_rules(&v)),
+            Id::DefaultScripts => o.default_scripts = true,
+            Id::Aggressive => {
+                o.version_scan = true;
+                o.default_scripts = true;
+            }
+            Id::ScriptArgs => {
+                nmaps_script::parse_script_args(&v).map_err(|e| bad(id, &v, &e))?;
+                o.script_args = Some(v);
+            }
+            Id::ScriptArgsFile => o.script_args_file = Some(v),
+            Id::ScriptTimeout => o.script_timeout = Some(time(id, &v)?).filter(|t| !t.is_zero()),
+            Id::ScriptHelp => o.script_help = Some(v),
+            Id::ScriptUnsafe => o.script_unsafe = true,
             Id::ServiceDb => o.servicedb = Some(v),
             Id::Privileged => o.privileged = Some(true),
             Id::Unprivileged => o.privileged = Some(false),

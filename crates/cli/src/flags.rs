@@ -158,14 +158,15 @@ flags! {
     VersionTrace: [Long("version-trace")], None, Version, true, "--version-trace", "Trace version detection";
     VersionDb: [Long("versiondb")], Required, Version, true, "", "";
 
-    DefaultScripts: [Sub('s', 'C')], None, Script, false, "-sC", "Same as --script=default";
-    Script: [Long("script")], Required, Script, false, "--script=<Lua scripts>", "Comma-separated scripts, directories or categories";
-    ScriptArgs: [Long("script-args")], Required, Script, false, "--script-args=<n1=v1,...>", "Arguments for scripts";
-    ScriptArgsFile: [Long("script-args-file")], Required, Script, false, "--script-args-file=<file>", "Script arguments from a file";
+    DefaultScripts: [Sub('s', 'C')], None, Script, true, "-sC", "Same as --script=default";
+    Script: [Long("script")], Required, Script, true, "--script=<Lua scripts>", "Comma-separated scripts, directories or categories";
+    ScriptArgs: [Long("script-args")], Required, Script, true, "--script-args=<n1=v1,...>", "Arguments for scripts";
+    ScriptArgsFile: [Long("script-args-file")], Required, Script, true, "--script-args-file=<file>", "Script arguments from a file";
     ScriptTrace: [Long("script-trace")], None, Script, false, "--script-trace", "Show all script I/O";
     ScriptUpdateDb: [Long("script-updatedb")], None, Script, false, "--script-updatedb", "Rebuild the script database";
-    ScriptHelp: [Long("script-help")], Required, Script, false, "--script-help=<Lua scripts>", "Describe scripts";
-    ScriptTimeout: [Long("script-timeout")], Required, Script, false, "--script-timeout <time>", "Stop scripts after this long";
+    ScriptHelp: [Long("script-help")], Required, Script, true, "--script-help=<Lua scripts>", "Describe scripts";
+    ScriptTimeout: [Long("script-timeout")], Required, Script, true, "--script-timeout <time>", "Stop scripts after this long";
+    ScriptUnsafe: [Long("script-unsafe")], None, Script, true, "--script-unsafe", "Let scripts use os.execute, io.popen and files (trusted scripts only)";
 
     OsScan: [Short('O')], Optional, Os, false, "-O", "OS detection";
     OsScanLimit: [Long("osscan-limit")], None, Os, false, "--osscan-limit", "Only fingerprint promising targets";
@@ -230,7 +231,7 @@ flags! {
 
     Ipv6: [Short('6')], None, Misc, true, "-6", "IPv6 scanning";
     Ipv4: [Short('4')], None, Misc, true, "-4", "IPv4 scanning (the default)";
-    Aggressive: [Short('A')], None, Misc, false, "-A", "OS and version detection, scripts and traceroute";
+    Aggressive: [Short('A')], None, Misc, true, "-A", "Version detection and default scripts (OS detection and traceroute when they exist)";
     DataDir: [Long("datadir")], Required, Misc, true, "--datadir <dirname>", "Read data files (nmap-services) from here";
     ServiceDb: [Long("servicedb")], Required, Misc, true, "--servicedb <file>", "Read the services table from this file";
     SendEth: [Long("send-eth")], None, Misc, true, "--send-eth/--send-ip", "Send raw Ethernet frames / IP packets";

@@ -51,6 +51,9 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
+    if let Some(rules) = &opts.script_help {
+        return print_script_help(rules, &opts);
+    }
     // As nmap: the banner and both tables, nothing scanned, targets ignored.
     if opts.iflist {
         return print_iflist(argv, &opts);
@@ -86,6 +89,83 @@ fn main() -> ExitCode {
 }
 
 /// `--iflist`: the usual `Starting …` banner, then the interface and route tables.
+/// Runs the pre- or post-scan scripts, with Nmap's `-v` lines around them.
+async fn nse_phase(
+    engine: &nmaps_script::ScriptEngine,
+    what: &str,
+    lines: Option<&mut SharedStdout>,
+    pre: bool,
+) -> Vec<nmaps_model::ScriptResult> {
+    let clock = status::clock;
+    let start = std::time::Instant::now();
+    let mut lines = lines;
+    if let Some(out) = lines.as_deref_mut() {
+        let _ = write!(out, "NSE: Script {what}.\nInitiating NSE at {}\n", clock());
+        let _ = out.flush();
+    }
+    let results = if pre {
+        engine.prerule().await
+    } else {
+        engine.postrule().await
+    };
+    if let Some(out) = lines {
+        let _ = writeln!(
+            out,
+            "Completed NSE at {}, {:.2}s elapsed",
+            clock(),
+            start.elapsed().as_secs_f64()
+        );
+        let _ = out.flush();
+    }
+    results
+}
+
+/// With `-d`, the scripts' errors and timeouts so far (Nmap prints them as
+/// they happen; nmaps after each phase).
+fn print_script_errors(engine: &nmaps_script::ScriptEngine, debug: u8) {
+    let diags = engine.take_diagnostics();
+    if debug == 0 {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    for d in diags {
+        let target = d
+            .target
+            .map(|t| format!(" against {t}"))
+            .unwrap_or_default();
+        let what = match d.kind {
+            nmaps_script::DiagKind::TimedOut => "timed out",
+            _ => "threw an error!",
+        };
+        let _ = writeln!(out, "NSE: {}{target} {what}\n{}", d.script, d.message);
+    }
+}
+
+/// `--script-help`: what the chosen scripts are and do, as Nmap lists them.
+fn print_script_help(rules: &str, opts: &Options) -> ExitCode {
+    let engine = match plan::script_engine(opts, Some(nmaps_script::split_rules(rules)), false) {
+        Ok(e) => e,
+        Err(plan::PlanError::Usage(e) | plan::PlanError::Io(e)) => {
+            eprintln!("nmaps: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "Starting nmaps {} ( compatible with Nmap {} )",
+        nmaps_model::NMAPS_VERSION,
+        nmaps_model::NMAP_COMPAT_VERSION
+    );
+    for s in engine.scripts() {
+        let _ = writeln!(out, "\n{}\nCategories: {}", s.id, s.categories.join(" "));
+        for line in s.description.as_deref().unwrap_or("").trim().lines() {
+            let _ = writeln!(out, "  {}", nmaps_output::screen_escape(line));
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 fn print_iflist(argv: Vec<String>, opts: &Options) -> ExitCode {
     let run = RunInfo {
         args: argv,
@@ -325,11 +405,27 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
         list_scan: opts.list_scan,
         ping_only: opts.ping_scan,
         version_scan: opts.version_scan && !opts.list_scan && !opts.ping_scan,
-        // --script is refused until the script engine lands.
-        script_scan: false,
+        script_scan: plan.scripts.is_some(),
         stylesheet: plan.stylesheet.clone(),
     };
     let mut io_error = writers.begin(&run).err();
+    // -v lines of the script engine go to the terminal only, as Nmap's.
+    let mut nse_lines = (interactive && opts.verbose > 0).then(|| stdout.clone());
+    if let Some(engine) = &plan.scripts {
+        if let Some(out) = &mut nse_lines {
+            let n = engine.scripts().len();
+            let _ = writeln!(
+                out,
+                "NSE: Loaded {n} script{} for scanning.",
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        let results = nse_phase(engine, "Pre-scanning", nse_lines.as_mut(), true).await;
+        print_script_errors(engine, opts.debug);
+        if let Err(e) = writers.prescan_scripts(&results) {
+            io_error.get_or_insert(e);
+        }
+    }
 
     // Names in the target list are resolved before the scan starts.
     let dns = match nmaps_engine::dns::Dns::new(&plan.dns) {
@@ -391,6 +487,16 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan) -> ExitCode {
     .await;
     if io_error.is_none() {
         io_error = sink.io_error.take();
+    }
+    if let Some(engine) = &plan.scripts {
+        print_script_errors(engine, opts.debug);
+        if !summary.interrupted {
+            let results = nse_phase(engine, "Post-scanning", nse_lines.as_mut(), false).await;
+            print_script_errors(engine, opts.debug);
+            if let Err(e) = writers.postscan_scripts(&results) {
+                io_error.get_or_insert(e);
+            }
+        }
     }
     status_task.abort();
     keys::restore_terminal();

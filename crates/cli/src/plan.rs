@@ -33,6 +33,8 @@ pub enum PlanError {
 /// Everything needed to run, derived from the options.
 pub struct Plan {
     pub engine: nmaps_engine::Plan,
+    /// The script engine, when scripts run (`--script`, `-sC`, `-A`).
+    pub scripts: Option<Arc<nmaps_script::ScriptEngine>>,
     pub scan_info: Vec<ScanInfo>,
     pub services: &'static Services,
     pub mac_vendors: &'static MacVendors,
@@ -105,6 +107,52 @@ fn version_stage(
         }));
     }
     Ok(Some(Arc::new(nmaps_service::scan::VersionScan::new(db, v))))
+}
+
+/// Whether the run loads scripts (`--script`, `-sC`, `-A`).
+pub fn wants_scripts(opts: &Options) -> bool {
+    !opts.scripts.is_empty() || opts.default_scripts
+}
+
+/// Starts the script engine with the scripts the options select
+/// (`rules` overrides `--script`, for `--script-help`).
+pub fn script_engine(
+    opts: &Options,
+    rules: Option<Vec<String>>,
+    privileged: bool,
+) -> Result<Arc<nmaps_script::ScriptEngine>, PlanError> {
+    let args_file_text = match &opts.script_args_file {
+        Some(f) => Some(
+            std::fs::read_to_string(f)
+                .map_err(|e| PlanError::Io(format!("--script-args-file {f}: {e}")))?,
+        ),
+        None => None,
+    };
+    let log: Arc<dyn Fn(String) + Send + Sync> = Arc::new(|line: String| {
+        use std::io::Write;
+        let _ = writeln!(std::io::stdout().lock(), "{line}");
+    });
+    let o = nmaps_script::Options {
+        scripts: rules.unwrap_or_else(|| opts.scripts.clone()),
+        default_scripts: opts.default_scripts,
+        args: opts.script_args.clone(),
+        args_file_text,
+        datadir: data_dir(opts),
+        unsafe_scripts: opts.script_unsafe,
+        timeout: opts.script_timeout,
+        max_parallelism: opts.max_parallelism.map(|n| n as usize),
+        verbosity: opts.verbose,
+        debugging: opts.debug,
+        version_intensity: opts.version_intensity.unwrap_or(7),
+        timing_level: opts.timing_level.unwrap_or(3),
+        privileged,
+        ipv6: opts.ipv6,
+        source: opts.source,
+        interface: opts.interface.clone(),
+        log: Some(log),
+        ..nmaps_script::Options::default()
+    };
+    nmaps_script::ScriptEngine::start(o).map_err(PlanError::Usage)
 }
 
 fn load_services(opts: &Options) -> Result<&'static Services, PlanError> {
@@ -464,7 +512,13 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
             .then(|| format!("file://{}", local.display()))
     };
 
+    let scripts = if wants_scripts(opts) && !opts.list_scan {
+        Some(script_engine(opts, None, privileged)?)
+    } else {
+        None
+    };
     Ok(Plan {
+        scripts: scripts.clone(),
         engine: nmaps_engine::Plan {
             mode,
             discovery,
@@ -472,7 +526,12 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
             timing: opts.timing(),
             reverse_dns,
             privileged,
-            stages: version_stage(opts, services)?.into_iter().collect(),
+            stages: version_stage(opts, services)?
+                .into_iter()
+                .chain(scripts.clone().map(|e| {
+                    Arc::new(nmaps_script::ScriptScan::new(e)) as Arc<dyn nmaps_engine::HostStage>
+                }))
+                .collect(),
         },
         scan_info,
         services,

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn clock() -> String {
+pub(crate) fn clock() -> String {
     chrono::Local::now().format("%H:%M").to_string()
 }
 
@@ -46,7 +46,33 @@ pub fn event_text(event: &Event) -> String {
                 elapsed.as_secs_f64()
             )
         }
-        Event::StageBegin { task, units, hosts } => format!(
+        Event::StageBegin {
+            task: "Script scan",
+            hosts,
+            addr,
+            ..
+        } => {
+            let what = match addr {
+                Some(a) if *hosts == 1 => a.to_string(),
+                _ => format!("{hosts} hosts"),
+            };
+            format!(
+                "NSE: Script scanning {what}.\nInitiating NSE at {}\n",
+                clock()
+            )
+        }
+        Event::StageEnd {
+            task: "Script scan",
+            elapsed,
+            ..
+        } => format!(
+            "Completed NSE at {}, {:.2}s elapsed\n",
+            clock(),
+            elapsed.as_secs_f64()
+        ),
+        Event::StageBegin {
+            task, units, hosts, ..
+        } => format!(
             "Initiating {task} at {}\nScanning {}\n",
             clock(),
             stage_count(*units, *hosts)

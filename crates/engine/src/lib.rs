@@ -167,6 +167,8 @@ pub enum Event {
         task: &'static str,
         units: usize,
         hosts: usize,
+        /// The host, when there is one.
+        addr: Option<IpAddr>,
     },
     /// That stage ended.
     StageEnd {
@@ -722,6 +724,10 @@ async fn stage_phase(
             task: stage.name(),
             units,
             hosts: todo.len(),
+            addr: match todo.as_slice() {
+                [i] => out.hosts[*i].as_ref().map(|h| h.addr),
+                _ => None,
+            },
         });
     }
     let mut set = JoinSet::new();
@@ -1207,7 +1213,8 @@ mod tests {
             Event::StageBegin {
                 task: "Service scan",
                 units: 6,
-                hosts: 3
+                hosts: 3,
+                ..
             }
         )));
     }
