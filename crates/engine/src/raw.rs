@@ -610,19 +610,9 @@ fn send_loop(
         if let Some(v6) = v6 {
             send_all(v6, &ip6);
         }
-        let short = batch.len() < BATCH;
         batch.clear();
-        if short {
-            // The queue ran dry: let probes gather for a moment rather than
-            // being woken for each one (a wakeup costs more than a send).
-            std::thread::sleep(SEND_GATHER);
-        }
     }
 }
-
-/// How long the send thread lets probes gather once it has drained the
-/// queue. Far below any round trip, long enough to batch a busy scheduler.
-const SEND_GATHER: Duration = Duration::from_micros(100);
 
 /// Sends every packet, skipping one that the kernel refuses (no route,
 /// firewall) rather than dropping the rest of the batch.

@@ -69,6 +69,12 @@ impl Capture {
         let fd = sys::packet_socket(ethertype::ALL)?;
         let me = Self { fd };
         sys::attach_filter(&me.fd, &incoming_ip_and_arp_filter())?;
+        // Linux 4.20+: outgoing packets skip this socket before the kernel
+        // copies them for it (the filter drops them too, but only after
+        // the copy: one clone per probe sent). Older kernels refuse the
+        // option and the filter does the work.
+        const PACKET_IGNORE_OUTGOING: libc::c_int = 23;
+        let _ = sys::set_int(&me.fd, libc::SOL_PACKET, PACKET_IGNORE_OUTGOING, 1);
         let want = 16 << 20;
         if sys::set_int(&me.fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, want).is_err() {
             let _ = sys::set_int(&me.fd, libc::SOL_SOCKET, libc::SO_RCVBUF, want);
