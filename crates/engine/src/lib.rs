@@ -633,7 +633,15 @@ async fn run_group<C: Connector>(
     // it are finished with the last scan, not at group end.
     let scanning: Vec<bool> = hosts
         .iter()
-        .map(|h| plan.mode == Mode::Scan && h.is_up() && !plan.scans.is_empty())
+        .map(|h| {
+            // Host scripts also run after a ping scan (-sn --script), as in Nmap.
+            let work = match plan.mode {
+                Mode::Scan => !plan.scans.is_empty() || !plan.stages.is_empty(),
+                Mode::PingOnly => !plan.stages.is_empty(),
+                Mode::List => false,
+            };
+            work && h.is_up()
+        })
         .collect();
     let mut out = Emitter {
         finished: scanning.iter().filter(|s| !**s).count(),
