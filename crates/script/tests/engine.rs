@@ -1007,6 +1007,50 @@ action = function()
   return table.concat(done, "")
 end"#,
     ),
+    (
+        "c-datetime",
+        r#"local datetime = require "datetime"
+categories = {"safe"}
+portrule = function() return true end
+action = function()
+  return {datetime.format_timestamp(0), datetime.format_timestamp(1700000000, 3600),
+    datetime.format_timestamp(1700000000, -5400), datetime.format_timestamp(1.5),
+    datetime.format_time(3661), datetime.format_time(59), datetime.format_time(90061),
+    datetime.format_time(-5), datetime.format_time(0.25), datetime.format_time(3600),
+    datetime.format_time(86400), datetime.format_time(61.5), datetime.format_time(2, 60)}
+end"#,
+    ),
+    (
+        "c-shortport",
+        r#"local shortport = require "shortport"
+categories = {"safe"}
+portrule = function() return true end
+action = function()
+  local function p(n, proto, state, service, tunnel)
+    return {number = n, protocol = proto, state = state, service = service,
+      version = {service_tunnel = tunnel or "none", name_confidence = 10}}
+  end
+  local checks = {
+    shortport.http(nil, p(8080, "tcp", "open")),
+    shortport.http(nil, p(9999, "tcp", "open", "http-proxy")),
+    shortport.http(nil, p(80, "tcp", "closed")),
+    shortport.http(nil, p(80, "udp", "open")),
+    shortport.ssl(nil, p(443, "tcp", "open")),
+    shortport.ssl(nil, p(1234, "tcp", "open", "x", "ssl")),
+    shortport.ssl(nil, p(5684, "udp", "open")),
+    shortport.ssl(nil, p(1234, "tcp", "open")),
+    shortport.portnumber({"1-100", 443})(nil, p(50, "tcp", "open|filtered")),
+    shortport.portnumber(22, "udp")(nil, p(22, "tcp", "open")),
+    shortport.service("ssh", {"tcp", "udp"}, "filtered")(nil, p(1, "udp", "filtered", "ssh")),
+    shortport.port_or_service(21, "ftp")(nil, p(2121, "tcp", "open", "ftp")),
+    shortport.port_range("T:1-10,U:53")(nil, p(53, "udp", "open")),
+    shortport.port_range("T:1-10,U:53")(nil, p(53, "tcp", "open")),
+    shortport.ssh(nil, p(830, "tcp", "open")),
+  }
+  for i, v in ipairs(checks) do checks[i] = tostring(v) end
+  return table.concat(checks, " ")
+end"#,
+    ),
 ];
 
 const TABLE_SCRIPT_ANY_PORT: &str = r#"
