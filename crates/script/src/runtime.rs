@@ -63,6 +63,7 @@ impl Shared {
 /// One running script instance (or worker thread).
 pub(crate) struct Inst {
     key: u64,
+    by_name: bool,
     deadline: Instant,
     cpu_slice: Duration,
     slice_start: Mutex<Instant>,
@@ -77,6 +78,7 @@ impl Inst {
     fn new(key: u64, deadline: Instant, cpu_slice: Duration) -> Self {
         Self {
             key,
+            by_name: false,
             deadline,
             cpu_slice,
             slice_start: Mutex::new(Instant::now()),
@@ -176,6 +178,9 @@ impl<F: std::future::Future> std::future::Future for Tracked<F> {
 pub(crate) struct Script {
     pub(crate) info: ScriptInfo,
     pub(crate) forced: bool,
+    /// Selected by name: the script sees one more verbosity level and
+    /// version intensity 9, as in Nmap.
+    pub(crate) by_name: bool,
     pub(crate) runlevel: usize,
 }
 
@@ -428,7 +433,10 @@ fn helpers(lua: &Lua, shared: &Arc<Shared>) -> mlua::Result<Table> {
                 ));
             };
             let key = next_instance_key();
-            let inst = Arc::new(Inst::new(key, parent.deadline, parent.cpu_slice));
+            let inst = Arc::new(Inst {
+                by_name: parent.by_name,
+                ..Inst::new(key, parent.deadline, parent.cpu_slice)
+            });
             let thread = lua.create_thread(body)?;
             let fut = thread.clone().into_async::<()>(())?;
             let task = tokio::task::spawn_local(Tracked {
@@ -450,12 +458,16 @@ fn next_instance_key() -> u64 {
 fn nmap_module(lua: &Lua, shared: &Arc<Shared>, r: &Table, opts: &Options) -> mlua::Result<Table> {
     let m = lua.create_table()?;
     let (v, d) = (opts.verbosity, opts.debugging);
-    m.set("verbosity", lua.create_function(move |_, ()| Ok(v))?)?;
+    let by_name = || current_inst().is_some_and(|i| i.by_name);
+    m.set(
+        "verbosity",
+        lua.create_function(move |_, ()| Ok(v + u8::from(by_name())))?,
+    )?;
     m.set("debugging", lua.create_function(move |_, ()| Ok(d))?)?;
     let vi = opts.version_intensity;
     m.set(
         "version_intensity",
-        lua.create_function(move |_, ()| Ok(vi))?,
+        lua.create_function(move |_, ()| Ok(if by_name() { 9 } else { vi }))?,
     )?;
     let tl = opts.timing_level;
     m.set("timing_level", lua.create_function(move |_, ()| Ok(tl))?)?;
@@ -936,16 +948,25 @@ async fn choose(lua: &Lua, r: &Table, opts: &Options) -> Result<Vec<Script>, Str
     })?;
     let mut scripts: Vec<Script> = Vec::new();
     for c in chosen {
-        let (src, forced) = match c {
-            Chosen::Known { index, forced } => (
+        let (src, forced, by_name) = match c {
+            Chosen::Known {
+                index,
+                forced,
+                by_name,
+            } => (
                 Source {
                     id: sources[index].id.clone(),
                     filename: sources[index].filename.clone(),
                     text: sources[index].text.clone(),
                 },
                 forced,
+                by_name,
             ),
-            Chosen::File { path, forced } => {
+            Chosen::File {
+                path,
+                forced,
+                by_name,
+            } => {
                 let id = path
                     .file_name()
                     .and_then(|s| s.to_str())
@@ -959,6 +980,7 @@ async fn choose(lua: &Lua, r: &Table, opts: &Options) -> Result<Vec<Script>, Str
                             .map_err(|e| format!("{}: {e}", path.display())),
                     },
                     forced,
+                    by_name,
                 )
             }
         };
@@ -972,6 +994,7 @@ async fn choose(lua: &Lua, r: &Table, opts: &Options) -> Result<Vec<Script>, Str
         scripts.push(Script {
             info,
             forced,
+            by_name,
             runlevel: 0,
         });
     }
@@ -1160,7 +1183,10 @@ async fn run_instance(
     let _slot = rt.threads.clone().acquire_owned().await;
     let key = next_instance_key();
     let deadline = Instant::now() + rt.timeout;
-    let inst = Arc::new(Inst::new(key, deadline, rt.cpu_slice));
+    let inst = Arc::new(Inst {
+        by_name: script.by_name,
+        ..Inst::new(key, deadline, rt.cpu_slice)
+    });
     let diag = |kind: DiagKind, message: String| {
         diags.borrow_mut().push(Diagnostic {
             script: script.info.id.clone(),

@@ -295,7 +295,7 @@ fn sandbox_and_runaway_scripts_are_contained() {
         ),
         (
             "alloc",
-            "categories={'x'}\nhostrule=function() return true end\naction=function() local t = {} while true do t[#t+1] = string.rep('x', 4096) .. #t end end",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() local t = {} while true do t[#t+1] = string.rep('x', 1 << 20) .. #t end end",
         ),
         (
             "boom",
@@ -358,6 +358,7 @@ end"#,
     );
     let d = engine.take_diagnostics();
     let kind = |id: &str| d.iter().find(|x| x.script == id).map(|x| x.kind);
+    assert!(d.iter().any(|x| x.script == "alloc"), "{d:?}");
     assert_eq!(kind("loop"), Some(DiagKind::TimedOut));
     assert_eq!(kind("pcallloop"), Some(DiagKind::TimedOut));
     assert_eq!(kind("sleepy"), Some(DiagKind::TimedOut));
@@ -799,7 +800,8 @@ end"#,
         lines,
         vec![
             "NSE: [talk 192.0.2.7:7] debug 1".to_string(),
-            "NSE: [talk] verbose".to_string(),
+            // Selected by name: verbosity 2, so the target is shown too.
+            "NSE: [talk 192.0.2.7:7] verbose".to_string(),
             "printed\t2".to_string(),
         ]
     );
@@ -1275,6 +1277,27 @@ fn nmap_conformance_inner() {
         }
     }
     assert_eq!(h.scripts, want_host);
+}
+
+/// A script chosen by name sees one more verbosity level and intensity 9.
+#[test]
+fn selected_by_name_boosts_verbosity() {
+    let dir = datadir(&[(
+        "verb",
+        r#"local nmap = require "nmap"
+categories = {"discovery"}
+hostrule = function() return true end
+action = function() return nmap.verbosity() .. " " .. nmap.version_intensity() end"#,
+    )]);
+    let run = |rules: &str| {
+        let engine = ScriptEngine::start(opts(&dir, rules)).unwrap();
+        let h = rt().block_on(engine.scan_host(host("192.0.2.10", vec![])));
+        h.scripts[0].output.clone()
+    };
+    assert_eq!(run("verb"), "1 9");
+    assert_eq!(run("v*"), "1 9");
+    assert_eq!(run("discovery"), "0 7");
+    assert_eq!(run(&format!("{}/", dir.join("scripts").display())), "0 7");
 }
 
 /// `stdnse.tohex` with a separator as documented (and as Nmap after 7.93,
