@@ -160,7 +160,9 @@ impl std::fmt::Debug for ScriptEngine {
 }
 
 impl ScriptEngine {
-    /// Loads the scripts `opts` selects, on the engine's own thread.
+    /// Loads the scripts `opts` selects, on the engine's own thread. It
+    /// blocks until they are loaded (call it before the scan, or from
+    /// `spawn_blocking`); the error is one line-ready message.
     pub fn start(opts: Options) -> Result<Arc<Self>, String> {
         let (scripts, jobs) = runtime::start(opts)?;
         Ok(Arc::new(Self {
@@ -271,10 +273,11 @@ impl HostStage for ScriptScan {
                 .ports
                 .iter()
                 .filter(|p| {
-                    matches!(
-                        p.state,
-                        PortState::Open | PortState::OpenFiltered | PortState::Unfiltered
-                    )
+                    p.protocol != nmaps_model::Protocol::Ip
+                        && matches!(
+                            p.state,
+                            PortState::Open | PortState::OpenFiltered | PortState::Unfiltered
+                        )
                 })
                 .count();
         }

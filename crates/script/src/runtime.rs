@@ -202,6 +202,7 @@ pub(crate) struct Rt {
     timeout: Duration,
     cpu_slice: Duration,
     threads: Arc<Semaphore>,
+    interface: Option<String>,
 }
 
 /// Starts the engine thread; returns the chosen scripts and the job queue.
@@ -325,6 +326,7 @@ async fn setup(opts: Options) -> Result<Rt, String> {
         scripts,
         timeout,
         cpu_slice: opts.cpu_slice,
+        interface: opts.interface.clone(),
         threads: Arc::new(Semaphore::new(
             CONCURRENCY_LIMIT.max(opts.max_parallelism.unwrap_or(0)),
         )),
@@ -1060,6 +1062,9 @@ fn host_table(rt: &Rt, host: &Host) -> mlua::Result<Table> {
     t.set("reason", reason_str(host.status.reason))?;
     t.set("reason_ttl", host.status.reason_ttl)?;
     t.set("directly_connected", host.mac.is_some())?;
+    if let Some(i) = &rt.interface {
+        t.set("interface", i.as_str())?;
+    }
     if let Some(m) = &host.mac {
         t.set("mac_addr", lua.create_string(m.addr)?)?;
         t.set("mac_addr_next_hop", lua.create_string(m.addr)?)?;
@@ -1330,7 +1335,14 @@ async fn run_host(
             PortState::OpenFiltered,
             PortState::Unfiltered,
         ] {
-            ports.extend(snapshot.ports.iter().filter(|p| p.state == st).cloned());
+            // TCP, UDP and SCTP only: IP protocol "ports" get no port scripts.
+            ports.extend(
+                snapshot
+                    .ports
+                    .iter()
+                    .filter(|p| p.state == st && p.protocol != Protocol::Ip)
+                    .cloned(),
+            );
         }
         let mut tasks = Vec::new();
         for (si, s) in rt.scripts.iter().enumerate() {
@@ -1414,7 +1426,6 @@ async fn run_host(
     for p in &mut host.ports {
         p.scripts.sort_by(|a, b| a.id.cmp(&b.id));
     }
-    let _ = rt.lua.gc_collect();
     let d = diags.borrow().clone();
     (host, d)
 }
