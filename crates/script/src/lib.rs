@@ -25,6 +25,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Reads a `--script-args-file` (an error names the file, as Nmap's
+/// "X is not a file").
+pub fn read_script_args_file(path: &std::path::Path) -> Result<String, String> {
+    if !path.is_file() {
+        return Err(format!("{} is not a file", path.display()));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Longest any script instance may run, whatever `--script-timeout` says.
 pub const HARD_TIMEOUT: Duration = Duration::from_secs(600);
 

@@ -351,6 +351,7 @@ fn sandbox(lua: &Lua, unsafe_scripts: bool) -> mlua::Result<()> {
     }
     let string: Table = g.get("string")?;
     lua.set_named_registry_value("nmaps.string_find", string.get::<Function>("find")?)?;
+    lua.set_named_registry_value("nmaps.tostring", g.get::<Function>("tostring")?)?;
     if !unsafe_scripts {
         string.raw_set("dump", Value::Nil)?;
     }
@@ -523,13 +524,11 @@ fn nmap_module(lua: &Lua, shared: &Arc<Shared>, r: &Table, opts: &Options) -> ml
     lua.globals().set(
         "print",
         lua.create_function(move |lua, args: MultiValue| {
+            let tostring: Function = lua.named_registry_value("nmaps.tostring")?;
             let mut parts = Vec::new();
             for a in args {
-                let s: String = match lua.coerce_string(a.clone())? {
-                    Some(s) => s.to_string_lossy(),
-                    None => format!("{a:?}"),
-                };
-                parts.push(s);
+                let s: mlua::LuaString = tostring.call(a)?;
+                parts.push(s.to_string_lossy());
             }
             s.log(parts.join("\t"));
             Ok(())
@@ -684,6 +683,39 @@ fn nmap_module(lua: &Lua, shared: &Arc<Shared>, r: &Table, opts: &Options) -> ml
             },
         )?,
     )?;
+    let s = shared.clone();
+    m.set(
+        "get_ports",
+        lua.create_function(
+            move |lua, (host, port, proto, state): (Table, Option<Table>, String, String)| {
+                // The next port (by protocol, then number) after `port` with
+                // this protocol and state; the first one when `port` is nil.
+                let ip: String = host.get("ip")?;
+                let after = match &port {
+                    Some(p) => Some(port_key(p)?),
+                    None => None,
+                };
+                let Some(h) = lock(&s.hosts).get(&ip).cloned() else {
+                    return Ok(Value::Nil);
+                };
+                let h = lock(&h);
+                let mut ports: Vec<&nmaps_model::Port> = h
+                    .ports
+                    .iter()
+                    .filter(|p| p.protocol.as_str() == proto && p.state.as_str() == state)
+                    .collect();
+                ports.sort_by_key(|p| (p.protocol, p.number));
+                let next = ports.into_iter().find(|p| match after {
+                    None => true,
+                    Some((n, pr)) => (p.protocol, p.number) > (pr, n),
+                });
+                match next {
+                    Some(p) => Ok(Value::Table(port_table(lua, p)?)),
+                    None => Ok(Value::Nil),
+                }
+            },
+        )?,
+    )?;
     m.set(
         "port_is_excluded",
         lua.create_function(|_, _: MultiValue| Ok(false))?,
@@ -757,6 +789,7 @@ fn install_require(lua: &Lua, r: &Table, nmap: Table, datadir: Option<&Path>) ->
     let loaded = lua.create_table()?;
     loaded.set("nmap", nmap)?;
     let g = lua.globals();
+    loaded.set("_G", g.clone())?;
     for std in [
         "string",
         "table",

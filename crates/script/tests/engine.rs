@@ -765,6 +765,9 @@ action = function(host, port)
   stdnse.debug3("hidden")
   stdnse.verbose("verbose")
   print("printed", 2)
+  local first = nmap.get_ports(host, nil, "tcp", "filtered")
+  local second = nmap.get_ports(host, first, "tcp", "filtered")
+  print("ports", first.number, second.number, nmap.get_ports(host, second, "tcp", "filtered"))
   nmap.set_port_state(host, port, "closed")
   port.version.name = "echo"
   port.version.product = "Echo server"
@@ -785,8 +788,12 @@ end"#,
     o.unsafe_scripts = true;
     o.log = Some(Arc::new(move |l| sink.lock().unwrap().push(l)));
     let engine = ScriptEngine::start(o).unwrap();
-    let h =
-        rt().block_on(engine.scan_host(host("192.0.2.7", vec![port(7, PortState::Open, None)])));
+    let ports = vec![
+        port(7, PortState::Open, None),
+        port(8, PortState::Filtered, None),
+        port(9, PortState::Filtered, None),
+    ];
+    let h = rt().block_on(engine.scan_host(host("192.0.2.7", ports)));
     // With -d a failed script has no output, only a diagnostic.
     assert!(h.ports[0].scripts.is_empty());
     assert_eq!(h.ports[0].state, PortState::Closed);
@@ -803,6 +810,7 @@ end"#,
             // Selected by name: verbosity 2, so the target is shown too.
             "NSE: [talk 192.0.2.7:7] verbose".to_string(),
             "printed\t2".to_string(),
+            "ports\t8\t9\tnil".to_string(),
         ]
     );
     let d = engine.take_diagnostics();
