@@ -1330,3 +1330,18 @@ end"#,
         "61:62:63 1:e2:40 1:e240 00:01:02:ab:cd:ef"
     );
 }
+
+/// Many instances stay cheap: 3 scripts on 2000 open ports.
+#[test]
+fn many_instances() {
+    let src = "local shortport = require 'shortport'\ncategories={'p'}\nportrule=shortport.portnumber('1-65535')\naction=function(h, p) return tostring(p.number) end";
+    let dir = datadir(&[("p1", src), ("p2", src), ("p3", src)]);
+    let engine = ScriptEngine::start(opts(&dir, "p")).unwrap();
+    let ports: Vec<Port> = (1..=2000).map(|n| port(n, PortState::Open, None)).collect();
+    let t0 = std::time::Instant::now();
+    let h = rt().block_on(engine.scan_host(host("192.0.2.11", ports)));
+    let took = t0.elapsed();
+    assert!(h.ports.iter().all(|p| p.scripts.len() == 3));
+    assert_eq!(h.ports[41].scripts[2].output, "42");
+    assert!(took < Duration::from_secs(20), "{took:?}");
+}
