@@ -15,8 +15,24 @@ use std::time::Duration;
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// A temporary data directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A data directory with `scripts/NAME.nse` for each (name, source).
-fn datadir(scripts: &[(&str, &str)]) -> PathBuf {
+fn datadir(scripts: &[(&str, &str)]) -> TempDir {
     let dir = std::env::temp_dir().join(format!(
         "nmaps-script-test-{}-{}",
         std::process::id(),
@@ -28,7 +44,7 @@ fn datadir(scripts: &[(&str, &str)]) -> PathBuf {
     for (name, src) in scripts {
         std::fs::write(dir.join("scripts").join(format!("{name}.nse")), src).unwrap();
     }
-    dir
+    TempDir(dir)
 }
 
 fn opts(dir: &Path, rules: &str) -> Options {
