@@ -1114,13 +1114,21 @@ fn host_table(rt: &Rt, host: &Host) -> mlua::Result<Table> {
         };
         t.set("bin_ip_src", lua.create_string(&b)?)?;
     }
-    if let Some(tm) = host.times {
-        let times = lua.create_table()?;
-        times.set("srtt", tm.srtt as f64 / 1e6)?;
-        times.set("rttvar", tm.rttvar as f64 / 1e6)?;
-        times.set("timeout", tm.timeout as f64 / 1e6)?;
-        t.set("times", times)?;
-    }
+    // Always there, as in Nmap (seconds; before any measurement Nmap's
+    // initial timeout of 1 s).
+    let (srtt, rttvar, timeout) = match host.times {
+        Some(tm) => (
+            tm.srtt as f64 / 1e6,
+            tm.rttvar as f64 / 1e6,
+            tm.timeout as f64 / 1e6,
+        ),
+        None => (0.0, 0.0, 1.0),
+    };
+    let times = lua.create_table()?;
+    times.set("srtt", srtt)?;
+    times.set("rttvar", rttvar)?;
+    times.set("timeout", timeout)?;
+    t.set("times", times)?;
     let reg: Table = rt.host_registry_fn.call(ip)?;
     t.set("registry", reg)?;
     Ok(t)
@@ -1137,7 +1145,8 @@ fn port_table(lua: &Lua, p: &nmaps_model::Port) -> mlua::Result<Table> {
     if let Some(s) = &p.service {
         t.set("service", s.name.as_str())?;
         v.set("name", s.name.as_str())?;
-        v.set("name_confidence", s.conf)?;
+        // A float in Nmap (lua_pushnumber): scripts print "3.0".
+        v.set("name_confidence", f64::from(s.conf))?;
         v.set(
             "service_dtype",
             match s.method {
@@ -1167,7 +1176,9 @@ fn port_table(lua: &Lua, p: &nmaps_model::Port) -> mlua::Result<Table> {
             lua.create_sequence_from(st.cpes.iter().map(String::as_str))?,
         )?;
     } else {
-        v.set("name_confidence", 0)?;
+        // Nmap's deduction from the services table, found nothing.
+        v.set("name_confidence", 3.0)?;
+        v.set("service_dtype", "table")?;
         v.set("service_tunnel", "none")?;
         v.set("cpe", lua.create_table()?)?;
     }

@@ -561,8 +561,13 @@ fn enter_private_namespace() {
 /// A line server on the namespace's loopback: a two-line banner, then
 /// every line echoed upper-cased; QUIT closes.
 fn line_server(rt: &tokio::runtime::Runtime) -> u16 {
+    line_server_on(rt, 0)
+}
+
+/// [`line_server`] on a given port (0: any).
+fn line_server_on(rt: &tokio::runtime::Runtime, port: u16) -> u16 {
     let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
         .unwrap();
     let port_no = listener.local_addr().unwrap().port();
     rt.spawn(async move {
@@ -1008,9 +1013,12 @@ end"#,
         r#"categories = {"safe"}
 portrule = function(host, port) return port.protocol == "tcp" and port.state == "open" end
 action = function(host, port)
-  return {port.protocol, port.state, port.service, port.version.name,
+  local t = {port.protocol, port.state, port.service, port.version.name,
     port.version.service_tunnel, port.version.service_dtype, port.version.name_confidence,
-    host.ip, host.name, tostring(host.targetname), type(host.registry), type(host.times)}
+    host.ip, host.name, host.targetname, type(host.registry), type(host.times),
+    type(host.times.timeout), math.type(port.number), math.type(port.version.name_confidence)}
+  for i = 1, 15 do t[i] = tostring(t[i]) end
+  return t
 end"#,
     ),
     (
@@ -1100,11 +1108,15 @@ end
 
 const CONFORMANCE_ARGS: &str = "c-args.k=v,flag,c-args.t={one,q=two}";
 
-/// `<script>` elements of Nmap's XML, as results.
-fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
+/// A port of Nmap's XML: number, service name, script results.
+type NmapPort = (u16, Option<String>, Vec<ScriptResult>);
+
+/// Ports and host scripts of Nmap's XML.
+fn nmap_scripts(xml: &str) -> (Vec<NmapPort>, Vec<ScriptResult>) {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
-    let (mut port, mut host) = (Vec::new(), Vec::new());
+    let mut ports: Vec<NmapPort> = Vec::new();
+    let mut host = Vec::new();
     let mut in_hostscript = false;
     // Open <script>, <table> and <elem> frames.
     enum Frame {
@@ -1132,6 +1144,15 @@ fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"hostscript" => {
                 in_hostscript = true;
             }
+            Event::Start(e) if e.name().as_ref() == b"port" => {
+                let n = attr(&e, "portid").unwrap().parse().unwrap();
+                ports.push((n, None, Vec::new()));
+            }
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"service" => {
+                if let Some(p) = ports.last_mut() {
+                    p.1 = attr(&e, "name");
+                }
+            }
             Event::Start(e) => match e.name().as_ref() {
                 b"script" => stack.push(Frame::Script(ScriptResult {
                     id: attr(&e, "id").unwrap(),
@@ -1151,8 +1172,8 @@ fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
                     };
                     if in_hostscript {
                         host.push(r)
-                    } else {
-                        port.push(r)
+                    } else if let Some(p) = ports.last_mut() {
+                        p.2.push(r)
                     }
                 }
                 b"table" => push(
@@ -1197,8 +1218,8 @@ fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
                     if let Some(Frame::Script(r)) = stack.pop() {
                         if in_hostscript {
                             host.push(r)
-                        } else {
-                            port.push(r)
+                        } else if let Some(p) = ports.last_mut() {
+                            p.2.push(r)
                         }
                     }
                 }
@@ -1218,7 +1239,7 @@ fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
             _ => {}
         }
     }
-    (port, host)
+    (ports, host)
 }
 
 #[test]
@@ -1242,19 +1263,15 @@ fn same_results_as_nmap() {
 fn nmap_conformance_inner() {
     enter_private_namespace();
     let rt = rt();
-    let port_no = line_server(&rt);
+    // A port Nmap's services table names, one it calls "unknown", one it lacks.
+    let numbers = [4u16, 21, 40004];
+    for n in numbers {
+        line_server_on(&rt, n);
+    }
     let dir = datadir(CONFORMANCE);
     let scripts = format!("{}/", dir.join("scripts").display());
     let out = std::process::Command::new("nmap")
-        .args([
-            "-n",
-            "-sT",
-            "-Pn",
-            "-p",
-            &port_no.to_string(),
-            "--script",
-            &scripts,
-        ])
+        .args(["-n", "-sT", "-Pn", "-p", "4,21,40004", "--script", &scripts])
         .args(["--script-args", CONFORMANCE_ARGS, "-oX", "-", "127.0.0.1"])
         .output()
         .unwrap();
@@ -1264,13 +1281,8 @@ fn nmap_conformance_inner() {
         "{xml}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (want_port, want_host) = nmap_scripts(&xml);
-    // The service name Nmap's table gave the port.
-    let service = xml
-        .split("<service name=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .map(str::to_string);
+    let (want_ports, want_host) = nmap_scripts(&xml);
+    assert_eq!(want_ports.len(), 3, "{xml}");
     let engine = ScriptEngine::start(Options {
         scripts: vec![scripts.clone()],
         args: Some(CONFORMANCE_ARGS.into()),
@@ -1279,25 +1291,26 @@ fn nmap_conformance_inner() {
     .unwrap();
     let mut h = host(
         "127.0.0.1",
-        vec![port(port_no, PortState::Open, service.as_deref())],
+        want_ports
+            .iter()
+            .map(|(n, svc, _)| port(*n, PortState::Open, svc.as_deref()))
+            .collect(),
     );
     h.hostnames.clear();
     let h = rt.block_on(engine.scan_host(h));
-    let mut got_port = h.ports[0].scripts.clone();
-    let mut want_port = want_port;
-    got_port.sort_by(|a, b| a.id.cmp(&b.id));
-    want_port.sort_by(|a, b| a.id.cmp(&b.id));
     let ids = |v: &[ScriptResult]| v.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
-    assert_eq!(
-        ids(&got_port),
-        ids(&want_port),
-        "{:?}",
-        engine.take_diagnostics()
-    );
-    for (g, w) in got_port.iter().zip(&want_port) {
-        assert_eq!(g.output, w.output, "output of {}", w.id);
-        if w.id != "c-number" {
-            assert_eq!(g.elements, w.elements, "structure of {}", w.id);
+    for (p, (n, _, want)) in h.ports.iter().zip(&want_ports) {
+        assert_eq!(p.number, *n);
+        let mut got = p.scripts.clone();
+        let mut want = want.clone();
+        got.sort_by(|a, b| a.id.cmp(&b.id));
+        want.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(ids(&got), ids(&want), "{:?}", engine.take_diagnostics());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.output, w.output, "output of {} on port {n}", w.id);
+            if w.id != "c-number" {
+                assert_eq!(g.elements, w.elements, "structure of {} on port {n}", w.id);
+            }
         }
     }
     assert_eq!(h.scripts, want_host);
