@@ -153,6 +153,23 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl std::fmt::Display for Diagnostic {
+    /// Nmap's `-d` wording: `ID against TARGET threw an error!` and the
+    /// traceback, `ID against TARGET timed out`, `Finished ID against
+    /// TARGET. Reason: MESSAGE` (no "NSE: " prefix, no trailing newline).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let against = match &self.target {
+            Some(t) => format!("{} against {t}", self.script),
+            None => self.script.clone(),
+        };
+        match self.kind {
+            DiagKind::Error => write!(f, "{against} threw an error!\n{}", self.message),
+            DiagKind::TimedOut => write!(f, "{against} timed out"),
+            DiagKind::Exception => write!(f, "Finished {against}. Reason: {}", self.message),
+        }
+    }
+}
+
 /// The running script engine.
 pub struct ScriptEngine {
     scripts: Vec<ScriptInfo>,
