@@ -60,16 +60,17 @@ function M.opencon(host, port, data, opts)
   return sock, response, early
 end
 
--- The first data a service sends after the connection opens.
+-- The first data a service sends after the connection opens (over TLS
+-- first when the port is likely TLS, as tryssl decides).
 function M.get_banner(host, port, opts)
   opts = opts or {}
   opts.recv_before = true
-  local sock, banner = M.opencon(host, port, nil, opts)
+  local sock, err, _, banner = M.tryssl(host, port, nil, opts)
   if sock then
     sock:close()
     return true, banner
   end
-  return false, banner
+  return false, err
 end
 
 -- Sends data and returns the answer.
@@ -94,8 +95,12 @@ end
 function M.tryssl(host, port, data, opts)
   opts = opts or {}
   local shortport = require "shortport"
-  local pnum = type(port) == "table" and port or { number = port, protocol = opts.proto or "tcp", state = "open" }
-  local order = shortport.ssl(host, pnum) and { "ssl", "tcp" } or { "tcp", "ssl" }
+  local p = { number = port, protocol = opts.proto or "tcp" }
+  if type(port) == "table" then
+    p = require("tableaux").tcopy(port)
+  end
+  p.state = "open"
+  local order = shortport.ssl(host, p) and { "ssl", p.protocol } or { p.protocol, "ssl" }
   local last_err
   for _, proto in ipairs(order) do
     local o = {}

@@ -94,20 +94,16 @@ M.LIKELY_HTTP_SERVICES = {
 }
 M.http = M.port_or_service(M.LIKELY_HTTP_PORTS, M.LIKELY_HTTP_SERVICES)
 
+-- Nmap 7.93's lists.
 local SSL_PORTS = {
-  261, 271, 322, 324, 443, 465, 563, 585, 636, 853, 989, 990, 992, 993, 994,
-  995, 2221, 2252, 2376, 2482, 3269, 3389, 4433, 4740, 4911, 5061, 5349, 5986,
-  6380, 16379, 6514, 6679, 6697, 8443, 9001, 8883, 11712,
-}
-local DTLS_PORTS = {
-  443, 853, 2221, 4740, 4755, 5349, 5684, 6514, 6699, 8232, 10161, 10162, 41230,
+  261, 271, 324, 443, 465, 563, 585, 636, 853, 989, 990, 992, 993, 994, 995,
+  2221, 2252, 2376, 3269, 3389, 4433, 4911, 5061, 5986, 6679, 6697, 8443, 9001, 8883,
 }
 local SSL_SERVICES = {
   "ftps", "ftps-data", "ftps-control", "https", "https-alt", "imaps", "ircs",
   "ldapssl", "ms-wbt-server", "pop3s", "sip-tls", "smtps", "telnets", "tor-orport",
 }
 local ssl_tcp = M.port_or_service(SSL_PORTS, SSL_SERVICES, { "tcp", "sctp" })
-local dtls_udp = M.portnumber(DTLS_PORTS, { "udp" })
 
 -- Likely TLS: tunnel found by -sV, or a port or service name usually TLS.
 -- (Nmap also probes ports of unknown services; nmaps does not.)
@@ -115,7 +111,7 @@ function M.ssl(host, port)
   if port.version and port.version.service_tunnel == "ssl" then
     return true
   end
-  return ssl_tcp(host, port) or dtls_udp(host, port)
+  return ssl_tcp(host, port)
 end
 
 M.ssh = M.port_or_service({ 22, 2222, 55554, 22222, 2382, 830 }, { "ssh", "netconf-ssh" })

@@ -25,6 +25,15 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Reads a `--script-args-file` (an error names the file, as Nmap's
+/// "X is not a file").
+pub fn read_script_args_file(path: &std::path::Path) -> Result<String, String> {
+    if !path.is_file() {
+        return Err(format!("{} is not a file", path.display()));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
 /// Longest any script instance may run, whatever `--script-timeout` says.
 pub const HARD_TIMEOUT: Duration = Duration::from_secs(600);
 
@@ -144,6 +153,23 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+impl std::fmt::Display for Diagnostic {
+    /// Nmap's `-d` wording: `ID against TARGET threw an error!` and the
+    /// traceback, `ID against TARGET timed out`, `Finished ID against
+    /// TARGET. Reason: MESSAGE` (no "NSE: " prefix, no trailing newline).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let against = match &self.target {
+            Some(t) => format!("{} against {t}", self.script),
+            None => self.script.clone(),
+        };
+        match self.kind {
+            DiagKind::Error => write!(f, "{against} threw an error!\n{}", self.message),
+            DiagKind::TimedOut => write!(f, "{against} timed out"),
+            DiagKind::Exception => write!(f, "Finished {against}. Reason: {}", self.message),
+        }
+    }
+}
+
 /// The running script engine.
 pub struct ScriptEngine {
     scripts: Vec<ScriptInfo>,
@@ -160,7 +186,9 @@ impl std::fmt::Debug for ScriptEngine {
 }
 
 impl ScriptEngine {
-    /// Loads the scripts `opts` selects, on the engine's own thread.
+    /// Loads the scripts `opts` selects, on the engine's own thread. It
+    /// blocks until they are loaded (call it before the scan, or from
+    /// `spawn_blocking`); the error is one line-ready message.
     pub fn start(opts: Options) -> Result<Arc<Self>, String> {
         let (scripts, jobs) = runtime::start(opts)?;
         Ok(Arc::new(Self {
@@ -271,10 +299,11 @@ impl HostStage for ScriptScan {
                 .ports
                 .iter()
                 .filter(|p| {
-                    matches!(
-                        p.state,
-                        PortState::Open | PortState::OpenFiltered | PortState::Unfiltered
-                    )
+                    p.protocol != nmaps_model::Protocol::Ip
+                        && matches!(
+                            p.state,
+                            PortState::Open | PortState::OpenFiltered | PortState::Unfiltered
+                        )
                 })
                 .count();
         }

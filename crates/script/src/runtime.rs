@@ -63,6 +63,7 @@ impl Shared {
 /// One running script instance (or worker thread).
 pub(crate) struct Inst {
     key: u64,
+    by_name: bool,
     deadline: Instant,
     cpu_slice: Duration,
     slice_start: Mutex<Instant>,
@@ -77,6 +78,7 @@ impl Inst {
     fn new(key: u64, deadline: Instant, cpu_slice: Duration) -> Self {
         Self {
             key,
+            by_name: false,
             deadline,
             cpu_slice,
             slice_start: Mutex::new(Instant::now()),
@@ -176,6 +178,9 @@ impl<F: std::future::Future> std::future::Future for Tracked<F> {
 pub(crate) struct Script {
     pub(crate) info: ScriptInfo,
     pub(crate) forced: bool,
+    /// Selected by name: the script sees one more verbosity level and
+    /// version intensity 9, as in Nmap.
+    pub(crate) by_name: bool,
     pub(crate) runlevel: usize,
 }
 
@@ -197,6 +202,7 @@ pub(crate) struct Rt {
     timeout: Duration,
     cpu_slice: Duration,
     threads: Arc<Semaphore>,
+    interface: Option<String>,
 }
 
 /// Starts the engine thread; returns the chosen scripts and the job queue.
@@ -320,6 +326,7 @@ async fn setup(opts: Options) -> Result<Rt, String> {
         scripts,
         timeout,
         cpu_slice: opts.cpu_slice,
+        interface: opts.interface.clone(),
         threads: Arc::new(Semaphore::new(
             CONCURRENCY_LIMIT.max(opts.max_parallelism.unwrap_or(0)),
         )),
@@ -344,6 +351,7 @@ fn sandbox(lua: &Lua, unsafe_scripts: bool) -> mlua::Result<()> {
     }
     let string: Table = g.get("string")?;
     lua.set_named_registry_value("nmaps.string_find", string.get::<Function>("find")?)?;
+    lua.set_named_registry_value("nmaps.tostring", g.get::<Function>("tostring")?)?;
     if !unsafe_scripts {
         string.raw_set("dump", Value::Nil)?;
     }
@@ -428,7 +436,10 @@ fn helpers(lua: &Lua, shared: &Arc<Shared>) -> mlua::Result<Table> {
                 ));
             };
             let key = next_instance_key();
-            let inst = Arc::new(Inst::new(key, parent.deadline, parent.cpu_slice));
+            let inst = Arc::new(Inst {
+                by_name: parent.by_name,
+                ..Inst::new(key, parent.deadline, parent.cpu_slice)
+            });
             let thread = lua.create_thread(body)?;
             let fut = thread.clone().into_async::<()>(())?;
             let task = tokio::task::spawn_local(Tracked {
@@ -450,12 +461,16 @@ fn next_instance_key() -> u64 {
 fn nmap_module(lua: &Lua, shared: &Arc<Shared>, r: &Table, opts: &Options) -> mlua::Result<Table> {
     let m = lua.create_table()?;
     let (v, d) = (opts.verbosity, opts.debugging);
-    m.set("verbosity", lua.create_function(move |_, ()| Ok(v))?)?;
+    let by_name = || current_inst().is_some_and(|i| i.by_name);
+    m.set(
+        "verbosity",
+        lua.create_function(move |_, ()| Ok(v + u8::from(by_name())))?,
+    )?;
     m.set("debugging", lua.create_function(move |_, ()| Ok(d))?)?;
     let vi = opts.version_intensity;
     m.set(
         "version_intensity",
-        lua.create_function(move |_, ()| Ok(vi))?,
+        lua.create_function(move |_, ()| Ok(if by_name() { 9 } else { vi }))?,
     )?;
     let tl = opts.timing_level;
     m.set("timing_level", lua.create_function(move |_, ()| Ok(tl))?)?;
@@ -509,13 +524,11 @@ fn nmap_module(lua: &Lua, shared: &Arc<Shared>, r: &Table, opts: &Options) -> ml
     lua.globals().set(
         "print",
         lua.create_function(move |lua, args: MultiValue| {
+            let tostring: Function = lua.named_registry_value("nmaps.tostring")?;
             let mut parts = Vec::new();
             for a in args {
-                let s: String = match lua.coerce_string(a.clone())? {
-                    Some(s) => s.to_string_lossy(),
-                    None => format!("{a:?}"),
-                };
-                parts.push(s);
+                let s: mlua::LuaString = tostring.call(a)?;
+                parts.push(s.to_string_lossy());
             }
             s.log(parts.join("\t"));
             Ok(())
@@ -670,6 +683,39 @@ fn nmap_module(lua: &Lua, shared: &Arc<Shared>, r: &Table, opts: &Options) -> ml
             },
         )?,
     )?;
+    let s = shared.clone();
+    m.set(
+        "get_ports",
+        lua.create_function(
+            move |lua, (host, port, proto, state): (Table, Option<Table>, String, String)| {
+                // The next port (by protocol, then number) after `port` with
+                // this protocol and state; the first one when `port` is nil.
+                let ip: String = host.get("ip")?;
+                let after = match &port {
+                    Some(p) => Some(port_key(p)?),
+                    None => None,
+                };
+                let Some(h) = lock(&s.hosts).get(&ip).cloned() else {
+                    return Ok(Value::Nil);
+                };
+                let h = lock(&h);
+                let mut ports: Vec<&nmaps_model::Port> = h
+                    .ports
+                    .iter()
+                    .filter(|p| p.protocol.as_str() == proto && p.state.as_str() == state)
+                    .collect();
+                ports.sort_by_key(|p| (p.protocol, p.number));
+                let next = ports.into_iter().find(|p| match after {
+                    None => true,
+                    Some((n, pr)) => (p.protocol, p.number) > (pr, n),
+                });
+                match next {
+                    Some(p) => Ok(Value::Table(port_table(lua, p)?)),
+                    None => Ok(Value::Nil),
+                }
+            },
+        )?,
+    )?;
     m.set(
         "port_is_excluded",
         lua.create_function(|_, _: MultiValue| Ok(false))?,
@@ -743,6 +789,7 @@ fn install_require(lua: &Lua, r: &Table, nmap: Table, datadir: Option<&Path>) ->
     let loaded = lua.create_table()?;
     loaded.set("nmap", nmap)?;
     let g = lua.globals();
+    loaded.set("_G", g.clone())?;
     for std in [
         "string",
         "table",
@@ -936,16 +983,25 @@ async fn choose(lua: &Lua, r: &Table, opts: &Options) -> Result<Vec<Script>, Str
     })?;
     let mut scripts: Vec<Script> = Vec::new();
     for c in chosen {
-        let (src, forced) = match c {
-            Chosen::Known { index, forced } => (
+        let (src, forced, by_name) = match c {
+            Chosen::Known {
+                index,
+                forced,
+                by_name,
+            } => (
                 Source {
                     id: sources[index].id.clone(),
                     filename: sources[index].filename.clone(),
                     text: sources[index].text.clone(),
                 },
                 forced,
+                by_name,
             ),
-            Chosen::File { path, forced } => {
+            Chosen::File {
+                path,
+                forced,
+                by_name,
+            } => {
                 let id = path
                     .file_name()
                     .and_then(|s| s.to_str())
@@ -959,6 +1015,7 @@ async fn choose(lua: &Lua, r: &Table, opts: &Options) -> Result<Vec<Script>, Str
                             .map_err(|e| format!("{}: {e}", path.display())),
                     },
                     forced,
+                    by_name,
                 )
             }
         };
@@ -972,6 +1029,7 @@ async fn choose(lua: &Lua, r: &Table, opts: &Options) -> Result<Vec<Script>, Str
         scripts.push(Script {
             info,
             forced,
+            by_name,
             runlevel: 0,
         });
     }
@@ -1037,6 +1095,9 @@ fn host_table(rt: &Rt, host: &Host) -> mlua::Result<Table> {
     t.set("reason", reason_str(host.status.reason))?;
     t.set("reason_ttl", host.status.reason_ttl)?;
     t.set("directly_connected", host.mac.is_some())?;
+    if let Some(i) = &rt.interface {
+        t.set("interface", i.as_str())?;
+    }
     if let Some(m) = &host.mac {
         t.set("mac_addr", lua.create_string(m.addr)?)?;
         t.set("mac_addr_next_hop", lua.create_string(m.addr)?)?;
@@ -1053,13 +1114,21 @@ fn host_table(rt: &Rt, host: &Host) -> mlua::Result<Table> {
         };
         t.set("bin_ip_src", lua.create_string(&b)?)?;
     }
-    if let Some(tm) = host.times {
-        let times = lua.create_table()?;
-        times.set("srtt", tm.srtt as f64 / 1e6)?;
-        times.set("rttvar", tm.rttvar as f64 / 1e6)?;
-        times.set("timeout", tm.timeout as f64 / 1e6)?;
-        t.set("times", times)?;
-    }
+    // Always there, as in Nmap (seconds; before any measurement Nmap's
+    // initial timeout of 1 s).
+    let (srtt, rttvar, timeout) = match host.times {
+        Some(tm) => (
+            tm.srtt as f64 / 1e6,
+            tm.rttvar as f64 / 1e6,
+            tm.timeout as f64 / 1e6,
+        ),
+        None => (0.0, 0.0, 1.0),
+    };
+    let times = lua.create_table()?;
+    times.set("srtt", srtt)?;
+    times.set("rttvar", rttvar)?;
+    times.set("timeout", timeout)?;
+    t.set("times", times)?;
     let reg: Table = rt.host_registry_fn.call(ip)?;
     t.set("registry", reg)?;
     Ok(t)
@@ -1076,7 +1145,8 @@ fn port_table(lua: &Lua, p: &nmaps_model::Port) -> mlua::Result<Table> {
     if let Some(s) = &p.service {
         t.set("service", s.name.as_str())?;
         v.set("name", s.name.as_str())?;
-        v.set("name_confidence", s.conf)?;
+        // A float in Nmap (lua_pushnumber): scripts print "3.0".
+        v.set("name_confidence", f64::from(s.conf))?;
         v.set(
             "service_dtype",
             match s.method {
@@ -1106,7 +1176,9 @@ fn port_table(lua: &Lua, p: &nmaps_model::Port) -> mlua::Result<Table> {
             lua.create_sequence_from(st.cpes.iter().map(String::as_str))?,
         )?;
     } else {
-        v.set("name_confidence", 0)?;
+        // Nmap's deduction from the services table, found nothing.
+        v.set("name_confidence", 3.0)?;
+        v.set("service_dtype", "table")?;
         v.set("service_tunnel", "none")?;
         v.set("cpe", lua.create_table()?)?;
     }
@@ -1160,7 +1232,10 @@ async fn run_instance(
     let _slot = rt.threads.clone().acquire_owned().await;
     let key = next_instance_key();
     let deadline = Instant::now() + rt.timeout;
-    let inst = Arc::new(Inst::new(key, deadline, rt.cpu_slice));
+    let inst = Arc::new(Inst {
+        by_name: script.by_name,
+        ..Inst::new(key, deadline, rt.cpu_slice)
+    });
     let diag = |kind: DiagKind, message: String| {
         diags.borrow_mut().push(Diagnostic {
             script: script.info.id.clone(),
@@ -1304,7 +1379,14 @@ async fn run_host(
             PortState::OpenFiltered,
             PortState::Unfiltered,
         ] {
-            ports.extend(snapshot.ports.iter().filter(|p| p.state == st).cloned());
+            // TCP, UDP and SCTP only: IP protocol "ports" get no port scripts.
+            ports.extend(
+                snapshot
+                    .ports
+                    .iter()
+                    .filter(|p| p.state == st && p.protocol != Protocol::Ip)
+                    .cloned(),
+            );
         }
         let mut tasks = Vec::new();
         for (si, s) in rt.scripts.iter().enumerate() {
@@ -1388,7 +1470,6 @@ async fn run_host(
     for p in &mut host.ports {
         p.scripts.sort_by(|a, b| a.id.cmp(&b.id));
     }
-    let _ = rt.lua.gc_collect();
     let d = diags.borrow().clone();
     (host, d)
 }

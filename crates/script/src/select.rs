@@ -38,10 +38,20 @@ pub enum Found {
 /// One chosen script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Chosen {
-    /// Index into the catalog.
-    Known { index: usize, forced: bool },
-    /// A script file named by path (or found in a directory).
-    File { path: PathBuf, forced: bool },
+    /// Index into the catalog. `by_name`: a name or glob in the rule
+    /// matched (Nmap then reports one more verbosity level to the script
+    /// and version intensity 9).
+    Known {
+        index: usize,
+        forced: bool,
+        by_name: bool,
+    },
+    /// A script file named by path (`by_name`), or found in a directory.
+    File {
+        path: PathBuf,
+        forced: bool,
+        by_name: bool,
+    },
 }
 
 /// Splits a `--script` value on commas, as Nmap does (even inside parentheses).
@@ -78,12 +88,13 @@ pub fn select(
     for (index, entry) in catalog.iter().enumerate() {
         let mut taken = false;
         for (ri, (rule, forced)) in rules.iter().enumerate() {
-            if matches(rule, entry) == Some(true) {
+            if let Some((true, by_name)) = evaluate(rule, entry) {
                 used[ri] = true;
                 if !taken {
                     chosen.push(Chosen::Known {
                         index,
                         forced: *forced,
+                        by_name,
                     });
                     taken = true;
                 }
@@ -117,6 +128,7 @@ pub fn select(
                     chosen.push(Chosen::File {
                         path: p,
                         forced: *forced,
+                        by_name: true,
                     });
                 }
             }
@@ -133,6 +145,7 @@ pub fn select(
                         chosen.push(Chosen::File {
                             path: p,
                             forced: *forced,
+                            by_name: false,
                         });
                     }
                 }
@@ -165,19 +178,26 @@ pub fn lookup_on_disk(rule: &str, datadir: Option<&Path>) -> Found {
 
 /// Whether `rule` selects `entry`: `None` when the rule does not parse.
 pub fn matches(rule: &str, entry: &CatalogEntry) -> Option<bool> {
+    evaluate(rule, entry).map(|(v, _)| v)
+}
+
+/// The rule's value for `entry`, and whether a name glob matched on the way.
+fn evaluate(rule: &str, entry: &CatalogEntry) -> Option<(bool, bool)> {
     let p = Peg {
         s: rule.as_bytes(),
         entry,
+        by_name: std::cell::Cell::new(false),
     };
     let i = p.space(0);
     let (v, i) = p.expression(i)?;
     let i = p.space(i);
-    (i == rule.len()).then_some(v)
+    (i == rule.len()).then_some((v, p.by_name.get()))
 }
 
 struct Peg<'a> {
     s: &'a [u8],
     entry: &'a CatalogEntry,
+    by_name: std::cell::Cell<bool>,
 }
 
 fn is_space(b: u8) -> bool {
@@ -273,7 +293,11 @@ impl Peg<'_> {
             return None;
         }
         let word = std::str::from_utf8(&self.s[i..j]).ok()?;
-        Some((glob_match(word, &self.entry.id), j))
+        let found = glob_match(word, &self.entry.id);
+        if found {
+            self.by_name.set(true);
+        }
+        Some((found, j))
     }
 }
 
@@ -418,8 +442,36 @@ mod tests {
             r.unwrap(),
             [Chosen::File {
                 path: "/tmp/my.nse".into(),
-                forced: true
+                forced: true,
+                by_name: true,
             }]
+        );
+    }
+
+    #[test]
+    fn selected_by_name() {
+        let cat = catalog();
+        let by_name = |rule: &str| -> Vec<(String, bool)> {
+            select(&[rule.to_string()], false, &cat, |_| Found::Nothing)
+                .unwrap()
+                .into_iter()
+                .map(|c| match c {
+                    Chosen::Known { index, by_name, .. } => (cat[index].id.clone(), by_name),
+                    Chosen::File { .. } => unreachable!(),
+                })
+                .collect()
+        };
+        assert_eq!(by_name("banner"), [("banner".to_string(), true)]);
+        assert_eq!(
+            by_name("default"),
+            [
+                ("http-title".to_string(), false),
+                ("ssh-hostkey".to_string(), false)
+            ]
+        );
+        assert_eq!(
+            by_name("http-* and safe"),
+            [("http-title".to_string(), true)]
         );
     }
 

@@ -15,8 +15,24 @@ use std::time::Duration;
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// A temporary data directory, removed when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// A data directory with `scripts/NAME.nse` for each (name, source).
-fn datadir(scripts: &[(&str, &str)]) -> PathBuf {
+fn datadir(scripts: &[(&str, &str)]) -> TempDir {
     let dir = std::env::temp_dir().join(format!(
         "nmaps-script-test-{}-{}",
         std::process::id(),
@@ -28,7 +44,7 @@ fn datadir(scripts: &[(&str, &str)]) -> PathBuf {
     for (name, src) in scripts {
         std::fs::write(dir.join("scripts").join(format!("{name}.nse")), src).unwrap();
     }
-    dir
+    TempDir(dir)
 }
 
 fn opts(dir: &Path, rules: &str) -> Options {
@@ -295,7 +311,7 @@ fn sandbox_and_runaway_scripts_are_contained() {
         ),
         (
             "alloc",
-            "categories={'x'}\nhostrule=function() return true end\naction=function() local t = {} while true do t[#t+1] = string.rep('x', 4096) .. #t end end",
+            "categories={'x'}\nhostrule=function() return true end\naction=function() local t = {} while true do t[#t+1] = string.rep('x', 1 << 20) .. #t end end",
         ),
         (
             "boom",
@@ -358,6 +374,7 @@ end"#,
     );
     let d = engine.take_diagnostics();
     let kind = |id: &str| d.iter().find(|x| x.script == id).map(|x| x.kind);
+    assert!(d.iter().any(|x| x.script == "alloc"), "{d:?}");
     assert_eq!(kind("loop"), Some(DiagKind::TimedOut));
     assert_eq!(kind("pcallloop"), Some(DiagKind::TimedOut));
     assert_eq!(kind("sleepy"), Some(DiagKind::TimedOut));
@@ -544,8 +561,13 @@ fn enter_private_namespace() {
 /// A line server on the namespace's loopback: a two-line banner, then
 /// every line echoed upper-cased; QUIT closes.
 fn line_server(rt: &tokio::runtime::Runtime) -> u16 {
+    line_server_on(rt, 0)
+}
+
+/// [`line_server`] on a given port (0: any).
+fn line_server_on(rt: &tokio::runtime::Runtime, port: u16) -> u16 {
     let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .block_on(tokio::net::TcpListener::bind(("127.0.0.1", port)))
         .unwrap();
     let port_no = listener.local_addr().unwrap().port();
     rt.spawn(async move {
@@ -764,6 +786,9 @@ action = function(host, port)
   stdnse.debug3("hidden")
   stdnse.verbose("verbose")
   print("printed", 2)
+  local first = nmap.get_ports(host, nil, "tcp", "filtered")
+  local second = nmap.get_ports(host, first, "tcp", "filtered")
+  print("ports", first.number, second.number, nmap.get_ports(host, second, "tcp", "filtered"))
   nmap.set_port_state(host, port, "closed")
   port.version.name = "echo"
   port.version.product = "Echo server"
@@ -784,8 +809,12 @@ end"#,
     o.unsafe_scripts = true;
     o.log = Some(Arc::new(move |l| sink.lock().unwrap().push(l)));
     let engine = ScriptEngine::start(o).unwrap();
-    let h =
-        rt().block_on(engine.scan_host(host("192.0.2.7", vec![port(7, PortState::Open, None)])));
+    let ports = vec![
+        port(7, PortState::Open, None),
+        port(8, PortState::Filtered, None),
+        port(9, PortState::Filtered, None),
+    ];
+    let h = rt().block_on(engine.scan_host(host("192.0.2.7", ports)));
     // With -d a failed script has no output, only a diagnostic.
     assert!(h.ports[0].scripts.is_empty());
     assert_eq!(h.ports[0].state, PortState::Closed);
@@ -799,8 +828,10 @@ end"#,
         lines,
         vec![
             "NSE: [talk 192.0.2.7:7] debug 1".to_string(),
-            "NSE: [talk] verbose".to_string(),
+            // Selected by name: verbosity 2, so the target is shown too.
+            "NSE: [talk 192.0.2.7:7] verbose".to_string(),
             "printed\t2".to_string(),
+            "ports\t8\t9\tnil".to_string(),
         ]
     );
     let d = engine.take_diagnostics();
@@ -982,9 +1013,12 @@ end"#,
         r#"categories = {"safe"}
 portrule = function(host, port) return port.protocol == "tcp" and port.state == "open" end
 action = function(host, port)
-  return {port.protocol, port.state, port.service, port.version.name,
+  local t = {port.protocol, port.state, port.service, port.version.name,
     port.version.service_tunnel, port.version.service_dtype, port.version.name_confidence,
-    host.ip, host.name, tostring(host.targetname), type(host.registry), type(host.times)}
+    host.ip, host.name, host.targetname, type(host.registry), type(host.times),
+    type(host.times.timeout), math.type(port.number), math.type(port.version.name_confidence)}
+  for i = 1, 15 do t[i] = tostring(t[i]) end
+  return t
 end"#,
     ),
     (
@@ -1005,6 +1039,50 @@ action = function()
   end
   while #done < 3 do cv "wait" end
   return table.concat(done, "")
+end"#,
+    ),
+    (
+        "c-datetime",
+        r#"local datetime = require "datetime"
+categories = {"safe"}
+portrule = function() return true end
+action = function()
+  return {datetime.format_timestamp(0), datetime.format_timestamp(1700000000, 3600),
+    datetime.format_timestamp(1700000000, -5400), datetime.format_timestamp(1.5),
+    datetime.format_time(3661), datetime.format_time(59), datetime.format_time(90061),
+    datetime.format_time(-5), datetime.format_time(0.25), datetime.format_time(3600),
+    datetime.format_time(86400), datetime.format_time(61.5), datetime.format_time(2, 60)}
+end"#,
+    ),
+    (
+        "c-shortport",
+        r#"local shortport = require "shortport"
+categories = {"safe"}
+portrule = function() return true end
+action = function()
+  local function p(n, proto, state, service, tunnel)
+    return {number = n, protocol = proto, state = state, service = service,
+      version = {service_tunnel = tunnel or "none", name_confidence = 10}}
+  end
+  local checks = {
+    shortport.http(nil, p(8080, "tcp", "open")),
+    shortport.http(nil, p(9999, "tcp", "open", "http-proxy")),
+    shortport.http(nil, p(80, "tcp", "closed")),
+    shortport.http(nil, p(80, "udp", "open")),
+    shortport.ssl(nil, p(443, "tcp", "open")),
+    shortport.ssl(nil, p(1234, "tcp", "open", "x", "ssl")),
+    shortport.ssl(nil, p(5684, "udp", "open")),
+    shortport.ssl(nil, p(1234, "tcp", "open")),
+    shortport.portnumber({"1-100", 443})(nil, p(50, "tcp", "open|filtered")),
+    shortport.portnumber(22, "udp")(nil, p(22, "tcp", "open")),
+    shortport.service("ssh", {"tcp", "udp"}, "filtered")(nil, p(1, "udp", "filtered", "ssh")),
+    shortport.port_or_service(21, "ftp")(nil, p(2121, "tcp", "open", "ftp")),
+    shortport.port_range("T:1-10,U:53")(nil, p(53, "udp", "open")),
+    shortport.port_range("T:1-10,U:53")(nil, p(53, "tcp", "open")),
+    shortport.ssh(nil, p(830, "tcp", "open")),
+  }
+  for i, v in ipairs(checks) do checks[i] = tostring(v) end
+  return table.concat(checks, " ")
 end"#,
     ),
 ];
@@ -1030,11 +1108,15 @@ end
 
 const CONFORMANCE_ARGS: &str = "c-args.k=v,flag,c-args.t={one,q=two}";
 
-/// `<script>` elements of Nmap's XML, as results.
-fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
+/// A port of Nmap's XML: number, service name, script results.
+type NmapPort = (u16, Option<String>, Vec<ScriptResult>);
+
+/// Ports and host scripts of Nmap's XML.
+fn nmap_scripts(xml: &str) -> (Vec<NmapPort>, Vec<ScriptResult>) {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
-    let (mut port, mut host) = (Vec::new(), Vec::new());
+    let mut ports: Vec<NmapPort> = Vec::new();
+    let mut host = Vec::new();
     let mut in_hostscript = false;
     // Open <script>, <table> and <elem> frames.
     enum Frame {
@@ -1062,6 +1144,15 @@ fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
             Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"hostscript" => {
                 in_hostscript = true;
             }
+            Event::Start(e) if e.name().as_ref() == b"port" => {
+                let n = attr(&e, "portid").unwrap().parse().unwrap();
+                ports.push((n, None, Vec::new()));
+            }
+            Event::Start(e) | Event::Empty(e) if e.name().as_ref() == b"service" => {
+                if let Some(p) = ports.last_mut() {
+                    p.1 = attr(&e, "name");
+                }
+            }
             Event::Start(e) => match e.name().as_ref() {
                 b"script" => stack.push(Frame::Script(ScriptResult {
                     id: attr(&e, "id").unwrap(),
@@ -1081,8 +1172,8 @@ fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
                     };
                     if in_hostscript {
                         host.push(r)
-                    } else {
-                        port.push(r)
+                    } else if let Some(p) = ports.last_mut() {
+                        p.2.push(r)
                     }
                 }
                 b"table" => push(
@@ -1127,8 +1218,8 @@ fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
                     if let Some(Frame::Script(r)) = stack.pop() {
                         if in_hostscript {
                             host.push(r)
-                        } else {
-                            port.push(r)
+                        } else if let Some(p) = ports.last_mut() {
+                            p.2.push(r)
                         }
                     }
                 }
@@ -1148,7 +1239,7 @@ fn nmap_scripts(xml: &str) -> (Vec<ScriptResult>, Vec<ScriptResult>) {
             _ => {}
         }
     }
-    (port, host)
+    (ports, host)
 }
 
 #[test]
@@ -1172,19 +1263,15 @@ fn same_results_as_nmap() {
 fn nmap_conformance_inner() {
     enter_private_namespace();
     let rt = rt();
-    let port_no = line_server(&rt);
+    // A port Nmap's services table names, one it calls "unknown", one it lacks.
+    let numbers = [4u16, 21, 40004];
+    for n in numbers {
+        line_server_on(&rt, n);
+    }
     let dir = datadir(CONFORMANCE);
     let scripts = format!("{}/", dir.join("scripts").display());
     let out = std::process::Command::new("nmap")
-        .args([
-            "-n",
-            "-sT",
-            "-Pn",
-            "-p",
-            &port_no.to_string(),
-            "--script",
-            &scripts,
-        ])
+        .args(["-n", "-sT", "-Pn", "-p", "4,21,40004", "--script", &scripts])
         .args(["--script-args", CONFORMANCE_ARGS, "-oX", "-", "127.0.0.1"])
         .output()
         .unwrap();
@@ -1194,13 +1281,8 @@ fn nmap_conformance_inner() {
         "{xml}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let (want_port, want_host) = nmap_scripts(&xml);
-    // The service name Nmap's table gave the port.
-    let service = xml
-        .split("<service name=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .map(str::to_string);
+    let (want_ports, want_host) = nmap_scripts(&xml);
+    assert_eq!(want_ports.len(), 3, "{xml}");
     let engine = ScriptEngine::start(Options {
         scripts: vec![scripts.clone()],
         args: Some(CONFORMANCE_ARGS.into()),
@@ -1209,28 +1291,50 @@ fn nmap_conformance_inner() {
     .unwrap();
     let mut h = host(
         "127.0.0.1",
-        vec![port(port_no, PortState::Open, service.as_deref())],
+        want_ports
+            .iter()
+            .map(|(n, svc, _)| port(*n, PortState::Open, svc.as_deref()))
+            .collect(),
     );
     h.hostnames.clear();
     let h = rt.block_on(engine.scan_host(h));
-    let mut got_port = h.ports[0].scripts.clone();
-    let mut want_port = want_port;
-    got_port.sort_by(|a, b| a.id.cmp(&b.id));
-    want_port.sort_by(|a, b| a.id.cmp(&b.id));
     let ids = |v: &[ScriptResult]| v.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
-    assert_eq!(
-        ids(&got_port),
-        ids(&want_port),
-        "{:?}",
-        engine.take_diagnostics()
-    );
-    for (g, w) in got_port.iter().zip(&want_port) {
-        assert_eq!(g.output, w.output, "output of {}", w.id);
-        if w.id != "c-number" {
-            assert_eq!(g.elements, w.elements, "structure of {}", w.id);
+    for (p, (n, _, want)) in h.ports.iter().zip(&want_ports) {
+        assert_eq!(p.number, *n);
+        let mut got = p.scripts.clone();
+        let mut want = want.clone();
+        got.sort_by(|a, b| a.id.cmp(&b.id));
+        want.sort_by(|a, b| a.id.cmp(&b.id));
+        assert_eq!(ids(&got), ids(&want), "{:?}", engine.take_diagnostics());
+        for (g, w) in got.iter().zip(&want) {
+            assert_eq!(g.output, w.output, "output of {} on port {n}", w.id);
+            if w.id != "c-number" {
+                assert_eq!(g.elements, w.elements, "structure of {} on port {n}", w.id);
+            }
         }
     }
     assert_eq!(h.scripts, want_host);
+}
+
+/// A script chosen by name sees one more verbosity level and intensity 9.
+#[test]
+fn selected_by_name_boosts_verbosity() {
+    let dir = datadir(&[(
+        "verb",
+        r#"local nmap = require "nmap"
+categories = {"discovery"}
+hostrule = function() return true end
+action = function() return nmap.verbosity() .. " " .. nmap.version_intensity() end"#,
+    )]);
+    let run = |rules: &str| {
+        let engine = ScriptEngine::start(opts(&dir, rules)).unwrap();
+        let h = rt().block_on(engine.scan_host(host("192.0.2.10", vec![])));
+        h.scripts[0].output.clone()
+    };
+    assert_eq!(run("verb"), "1 9");
+    assert_eq!(run("v*"), "1 9");
+    assert_eq!(run("discovery"), "0 7");
+    assert_eq!(run(&format!("{}/", dir.join("scripts").display())), "0 7");
 }
 
 /// `stdnse.tohex` with a separator as documented (and as Nmap after 7.93,
@@ -1254,4 +1358,19 @@ end"#,
         h.scripts[0].output,
         "61:62:63 1:e2:40 1:e240 00:01:02:ab:cd:ef"
     );
+}
+
+/// Many instances stay cheap: 3 scripts on 2000 open ports.
+#[test]
+fn many_instances() {
+    let src = "local shortport = require 'shortport'\ncategories={'p'}\nportrule=shortport.portnumber('1-65535')\naction=function(h, p) return tostring(p.number) end";
+    let dir = datadir(&[("p1", src), ("p2", src), ("p3", src)]);
+    let engine = ScriptEngine::start(opts(&dir, "p")).unwrap();
+    let ports: Vec<Port> = (1..=2000).map(|n| port(n, PortState::Open, None)).collect();
+    let t0 = std::time::Instant::now();
+    let h = rt().block_on(engine.scan_host(host("192.0.2.11", ports)));
+    let took = t0.elapsed();
+    assert!(h.ports.iter().all(|p| p.scripts.len() == 3));
+    assert_eq!(h.ports[41].scripts[2].output, "42");
+    assert!(took < Duration::from_secs(20), "{took:?}");
 }
