@@ -8,7 +8,7 @@ local table = require "table"
 description = [[
 Connects to an open TCP port and prints whatever the service sends first
 (within <code>banner.timeout</code>), with unprintable bytes escaped as
-<code>\xNN</code>. A trailing line ending is dropped. Services that wait for
+<code>\xNN</code>, cut after two lines unless -v. A trailing line ending is dropped. Services that wait for
 the client to speak first (HTTP, ...) give no output.
 ]]
 
@@ -72,6 +72,9 @@ action = function(host, port)
   data = data:sub(1, MAX):gsub("[\r\n]+$", "")
   if data == "" then return nil end
   local text = netutil.escape(data)
-  -- keep lines as wide as Nmap's banner does (63 columns on the first line)
-  return wrap(text, 63, 73)
+  -- as Nmap lays it out: two lines at most (cut with "...") unless -v,
+  -- 63 columns on the first line, 72 on the next ones
+  local verbose = nmap.verbosity and nmap.verbosity() > 1
+  if not verbose and #text > 132 then text = text:sub(1, 132) .. "..." end
+  return wrap(text, 63, 72)
 end
