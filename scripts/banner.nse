@@ -75,6 +75,6 @@ action = function(host, port)
   -- as Nmap lays it out: two lines at most (cut with "...") unless -v,
   -- 63 columns on the first line, 72 on the next ones
   local verbose = nmap.verbosity and nmap.verbosity() > 1
-  if not verbose and #text > 132 then text = text:sub(1, 132) .. "..." end
+  if not verbose and #text > 131 then text = text:sub(1, 131) .. "..." end
   return wrap(text, 63, 72)
 end

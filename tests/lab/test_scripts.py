@@ -1,0 +1,219 @@
+"""The project's NSE scripts (scripts/*.nse, nselib/) against the lab.
+
+Each case of scripts_expected.json runs one script against its lab target and
+checks the <script> element of the XML output (see the file's _doc).
+
+    python3 -m pytest -q tests/lab/test_scripts.py            # with nmaps (NMAPS=PATH)
+    SCRIPTS_ENGINE=nmap python3 -m pytest -q tests/lab/test_scripts.py
+
+With the default engine the tests are skipped while `nmaps -h` marks
+--script as "not supported yet". SCRIPTS_ENGINE=nmap runs the same scripts
+with Debian's nmap instead: a temporary --datadir holds our scripts/ and
+nselib/ and, from Nmap, only nse_main.lua, the data files and the core
+modules the nmaps engine provides itself (stdnse, shortport, comm,
+stringaux, tableaux, datetime and their helpers strict, oops, unittest,
+lpeg-utility), so every other `require` loads the project's own library.
+
+Run as root. A lab named like test_lab.py's is brought up and taken down
+(LAB_REUSE=NAME uses one already up). NMAPS_SCRIPT_FLAGS adds flags to every
+nmaps run (e.g. "--datadir /path").
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+
+LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(LAB_DIR))
+LAB = os.path.join(LAB_DIR, "lab")
+SCENARIO = json.load(open(os.path.join(LAB_DIR, "scenario.json")))
+EXPECTED = json.load(open(os.path.join(LAB_DIR, "scripts_expected.json")))["scripts"]
+NMAPS = os.environ.get("NMAPS", os.path.join(REPO, "target", "release", "nmaps"))
+ENGINE = os.environ.get("SCRIPTS_ENGINE", "nmaps")
+NMAP_SHARE = "/usr/share/nmap"
+CORE_MODULES = ["stdnse", "shortport", "comm", "stringaux", "tableaux", "datetime",
+                "strict", "oops", "unittest", "lpeg-utility"]
+
+
+def run(cmd, timeout=120):
+    return subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout)
+
+
+def script_support():
+    """None when the engine can run scripts, else the reason to skip."""
+    if ENGINE == "nmap":
+        return None if shutil.which("nmap") else "nmap not installed"
+    if not os.path.exists(NMAPS):
+        return f"{NMAPS} not built"
+    help_text = run([NMAPS, "-h"]).stdout
+    for line in help_text.splitlines():
+        if line.strip().startswith("--script=") or line.strip().startswith("--script "):
+            if "not supported yet" in line:
+                return "nmaps: --script is not supported yet"
+            return None
+    return "nmaps -h does not list --script"
+
+
+SKIP = script_support()
+pytestmark = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
+
+
+@pytest.fixture(scope="module")
+def lab():
+    if os.geteuid() != 0:
+        pytest.fail("the lab needs root (network namespaces)")
+    reuse = os.environ.get("LAB_REUSE")
+    name = reuse or "ls" + secrets.token_hex(3)
+    if not reuse:
+        p = run([LAB, "--name", name, "up"], timeout=180)
+        if p.returncode != 0:
+            run([LAB, "--name", name, "down"], timeout=60)
+            pytest.fail(f"lab up failed:\n{p.stderr}")
+        time.sleep(2)  # let slow daemons (snmpd, chrony) settle
+    yield name
+    if not reuse:
+        run([LAB, "--name", name, "down"], timeout=120)
+
+
+@pytest.fixture(scope="module")
+def datadir():
+    """For SCRIPTS_ENGINE=nmap: a datadir with our scripts and libraries."""
+    if ENGINE != "nmap":
+        yield None
+        return
+    d = tempfile.mkdtemp(prefix="nse-dd-")
+    os.chmod(d, 0o755)
+    os.makedirs(os.path.join(d, "nselib"))
+    os.makedirs(os.path.join(d, "scripts"))
+    for f in os.listdir(NMAP_SHARE):
+        if f.startswith("nmap") or f == "nse_main.lua":
+            os.symlink(os.path.join(NMAP_SHARE, f), os.path.join(d, f))
+    for m in CORE_MODULES:
+        os.symlink(os.path.join(NMAP_SHARE, "nselib", m + ".lua"), os.path.join(d, "nselib", m + ".lua"))
+    lib = os.path.join(REPO, "nselib")
+    for f in os.listdir(lib):
+        os.symlink(os.path.join(lib, f), os.path.join(d, "nselib", f))
+    for f in os.listdir(os.path.join(REPO, "scripts")):
+        if f.endswith(".nse"):
+            os.symlink(os.path.join(REPO, "scripts", f), os.path.join(d, "scripts", f))
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+def cases():
+    for name, lst in sorted(EXPECTED.items()):
+        for i, c in enumerate(lst):
+            yield pytest.param(name, c, id=f"{name}-{i}")
+
+
+def command(name, case, datadir):
+    flags = ["-Pn"] if "-sn" not in case["scan"] else []
+    flags += list(case["scan"])
+    if "ports" in case:
+        flags += ["-p", case["ports"]]
+    if case.get("script_args"):
+        flags += ["--script-args", case["script_args"]]
+    if ENGINE == "nmap":
+        return ["nmap", "--datadir", datadir, "--script", os.path.join(datadir, "scripts", name + ".nse"),
+                *flags, "-oX", "-", case["target"]]
+    extra = shlex.split(os.environ.get("NMAPS_SCRIPT_FLAGS", ""))
+    return [NMAPS, *extra, "--script", os.path.join(REPO, "scripts", name + ".nse"), *flags, "-oX", "-", case["target"]]
+
+
+def find_script(root, name, case):
+    if case["where"] == "prescript":
+        scope = root.findall("prescript")
+    elif case["where"] == "host":
+        scope = root.findall("host/hostscript")
+    else:
+        num, proto = case["port"].split("/")
+        scope = [p for p in root.findall("host/ports/port")
+                 if p.get("portid") == num and p.get("protocol") == proto]
+    for s in scope:
+        for el in s.findall("script"):
+            if el.get("id") == name:
+                return el
+    return None
+
+
+def elem_paths(node, prefix=()):
+    """(path, text) of every <elem> below node; unkeyed tables/elems are '*'."""
+    for child in node:
+        key = child.get("key") or "*"
+        if child.tag == "elem":
+            yield "/".join(prefix + (key,)), child.text or ""
+        elif child.tag == "table":
+            yield from elem_paths(child, prefix + (key,))
+
+
+def brute_expected():
+    names = set()
+    resolvable = set()
+    for h in SCENARIO["hosts"] + [SCENARIO["router"]]:
+        if h.get("up"):
+            resolvable.update(n.split(".")[0] for n in h["names"])
+    for sub in SCENARIO["brute_subdomains"]:
+        if sub in resolvable:
+            names.add(f"{sub}.{SCENARIO['domain']}")
+    return names
+
+
+def pub_md5(path):
+    blob = base64.b64decode(open(path).read().split()[1])
+    return hashlib.md5(blob).hexdigest()
+
+
+def cert_digests(path):
+    pem = open(path).read()
+    b64 = "".join(line for line in pem.splitlines() if line and not line.startswith("-----"))
+    der = base64.b64decode(b64)
+    return hashlib.md5(der).hexdigest(), hashlib.sha1(der).hexdigest()
+
+
+@pytest.mark.parametrize("name,case", list(cases()))
+def test_script(lab, datadir, name, case):
+    argv = command(name, case, datadir)
+    p = run([LAB, "--name", lab, "exec", *argv], timeout=case.get("timeout", 180))
+    assert p.returncode == 0, f"{' '.join(argv)} exited {p.returncode}:\n{p.stderr}"
+    root = ET.fromstring(p.stdout)
+    el = find_script(root, name, case)
+    where = case.get("port", case["where"])
+    if case.get("absent"):
+        assert el is None, f"{name} should give no output on {case['target']} {where}, gave {el.get('output')!r}"
+        return
+    assert el is not None, f"no {name} output for {case['target']} {where}:\n{p.stdout[-3000:]}"
+    out = el.get("output") or ""
+    if "output" in case:
+        assert out == case["output"], out
+    for s in case.get("contains", []):
+        assert s in out, f"{s!r} not in {name} output:\n{out}"
+    for r in case.get("regex", []):
+        assert re.search(r, out), f"/{r}/ does not match {name} output:\n{out}"
+    paths = list(elem_paths(el))
+    for path, rx in case.get("elems", {}).items():
+        values = [t for pth, t in paths if pth == path]
+        assert any(re.fullmatch(rx, v) for v in values), \
+            f"{name}: no elem {path} matching /{rx}/; {path} = {values!r}; paths: {sorted(set(p for p, _ in paths))}"
+    if case.get("hostnames_equal_scenario"):
+        got = {t for pth, t in paths if pth.endswith("/hostname")}
+        assert got == brute_expected(), f"dns-brute names differ: extra {got - brute_expected()}, missing {brute_expected() - got}"
+    for f in case.get("ssh_fingerprints_of", []):
+        fp = pub_md5(os.path.join("/tmp", lab, f))
+        assert fp in out, f"fingerprint {fp} of {f} not in ssh-hostkey output:\n{out}"
+    if case.get("cert_fingerprints_of"):
+        md5, sha1 = cert_digests(os.path.join("/tmp", lab, case["cert_fingerprints_of"]))
+        assert f"MD5:   {md5}" in out and f"SHA-1: {sha1}" in out, out
