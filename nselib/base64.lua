@@ -10,7 +10,8 @@ local table = require "table"
 local pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert =
   pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert
 
-local _ENV = {}
+-- the module table; names it lacks (require, print, ...) are read from the globals
+local _ENV = setmetatable({}, { __index = _G })
 
 local ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 local DEC = {}

@@ -23,12 +23,15 @@ local stdnse = require "stdnse"
 local string = require "string"
 local table = require "table"
 local math = require "math"
-local io = require "io"
+-- io is optional: engines that sandbox scripts (nmaps without --script-unsafe) lack it
+local has_io, io = pcall(require, "io")
+if not has_io then io = nil end
 
 local pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert =
   pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert
 
-local _ENV = {}
+-- the module table; names it lacks (require, print, ...) are read from the globals
+local _ENV = setmetatable({}, { __index = _G })
 
 types = {
   A = 1, NS = 2, MD = 3, MF = 4, CNAME = 5, SOA = 6, MB = 7, MG = 8, MR = 9, NULL = 10,
@@ -250,14 +253,21 @@ function decode(data)
 end
 
 --- The DNS servers to use: <code>nmap.get_dns_servers()</code> (which
--- honours --dns-servers), else the nameservers of /etc/resolv.conf.
+-- honours --dns-servers), else the script argument <code>dns.servers</code>
+-- (comma-separated addresses), else the nameservers of /etc/resolv.conf
+-- (when the engine gives scripts <code>io</code>).
 function get_servers()
   if nmap.get_dns_servers then
     local s = nmap.get_dns_servers()
     if s and #s > 0 then return s end
   end
   local out = {}
-  local f = io.open("/etc/resolv.conf", "r")
+  local arg = stdnse.get_script_args("dns.servers")
+  if arg then
+    for a in tostring(arg):gmatch("[^,%s{}]+") do out[#out + 1] = a end
+    if #out > 0 then return out end
+  end
+  local f = io and io.open("/etc/resolv.conf", "r")
   if f then
     for line in f:lines() do
       local a = line:match("^%s*nameserver%s+([%x%.:]+)")

@@ -12,7 +12,8 @@ local math = require "math"
 local pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert =
   pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert
 
-local _ENV = {}
+-- the module table; names it lacks (require, print, ...) are read from the globals
+local _ENV = setmetatable({}, { __index = _G })
 
 local M32 = 0xffffffff
 

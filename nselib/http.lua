@@ -20,7 +20,8 @@ local shortport = require "shortport"
 local pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert =
   pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert
 
-local _ENV = {}
+-- the module table; names it lacks (require, print, ...) are read from the globals
+local _ENV = setmetatable({}, { __index = _G })
 
 USER_AGENT = "Mozilla/5.0 (compatible; nmaps Scripting Engine)"
 MAX_REDIRECTS = 5

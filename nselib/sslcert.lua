@@ -28,7 +28,8 @@ local tls = require "tls"
 local pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert =
   pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert
 
-local _ENV = {}
+-- the module table; names it lacks (require, print, ...) are read from the globals
+local _ENV = setmetatable({}, { __index = _G })
 
 ATTRIBUTES = {
   ["2.5.4.3"] = "commonName", ["2.5.4.4"] = "surname", ["2.5.4.5"] = "serialNumber", ["2.5.4.6"] = "countryName",

@@ -14,14 +14,20 @@
 
 local nmap = require "nmap"
 local stdnse = require "stdnse"
-local io = require "io"
-local package = require "package"
+-- io and package are optional: engines that sandbox scripts (nmaps without
+-- --script-unsafe) lack them; the lists are then read from the embedded
+-- copy in nselib/wordlists.lua (generated from nselib/data/*.lst).
+local has_io, io = pcall(require, "io")
+if not has_io then io = nil end
+local has_package, package = pcall(require, "package")
+if not has_package then package = nil end
 local table = require "table"
 
 local pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert =
   pairs, ipairs, type, tostring, tonumber, setmetatable, getmetatable, error, pcall, select, next, rawget, rawset, assert
 
-local _ENV = {}
+-- the module table; names it lacks (require, print, ...) are read from the globals
+local _ENV = setmetatable({}, { __index = _G })
 
 --- Absolute path of a file in nselib/data, or nil.
 function datafile(name)
@@ -30,8 +36,8 @@ function datafile(name)
     local p = nmap.fetchfile(rel)
     if p then return p end
   end
-  local me = package.searchpath("unpwdb", package.path)
-  if me then
+  local me = package and package.searchpath and package.path and package.searchpath("unpwdb", package.path)
+  if me and io then
     local p = me:gsub("unpwdb%.lua$", "data/" .. name)
     local f = io.open(p, "r")
     if f then f:close(); return p end
@@ -42,6 +48,7 @@ end
 --- Read a wordlist (one word a line; lines starting with "#!comment:" or
 -- empty lines are skipped). Returns a table of words or nil, error.
 function read_list(path, limit)
+  if not io then return nil, "no file access (io) in this engine" end
   local f, err = io.open(path, "r")
   if not f then return nil, err end
   local words = {}
@@ -65,10 +72,27 @@ local function iterator(words)
   end
 end
 
+--- The embedded copy of a list in nselib/data (nil if there is none).
+function embedded(name, limit)
+  local ok, lists = pcall(require, "wordlists")
+  if not ok or type(lists) ~= "table" or not lists[name] then return nil end
+  local words = {}
+  for i, w in ipairs(lists[name]) do
+    if limit and i > limit then break end
+    words[i] = w
+  end
+  return words
+end
+
 local function list(argname, default, limitarg)
-  local path = stdnse.get_script_args(argname) or datafile(default)
-  if not path then return false, "cannot find " .. default end
   local limit = tonumber(stdnse.get_script_args(limitarg))
+  local given = stdnse.get_script_args(argname)
+  local path = given or datafile(default)
+  if not path or not io then
+    local words = not given and embedded(default, limit)
+    if words then return true, iterator(words) end
+    return false, "cannot find " .. (given or default)
+  end
   local words, err = read_list(path, limit)
   if not words then return false, "cannot read " .. path .. ": " .. tostring(err) end
   return true, iterator(words)
@@ -82,8 +106,13 @@ function passwords() return list("passdb", "passwords.lst", "unpwdb.passlimit") 
 
 --- The subdomain wordlist as a table (argument <code>path</code> overrides it).
 function subdomains(path)
-  path = path or datafile("subdomains.lst")
-  if not path then return nil, "cannot find subdomains.lst" end
+  if not path then
+    local p = datafile("subdomains.lst")
+    if p and io then return read_list(p) end
+    local words = embedded("subdomains.lst")
+    if words then return words end
+    return nil, "cannot find subdomains.lst"
+  end
   return read_list(path)
 end
 

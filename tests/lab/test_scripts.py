@@ -69,7 +69,47 @@ def script_support():
 
 
 SKIP = script_support()
-pytestmark = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
+needs_engine = pytest.mark.skipif(SKIP is not None, reason=SKIP or "")
+
+WORDLIST_HEADER = """---
+-- The project's wordlists (nselib/data/*.lst) embedded as Lua tables, for
+-- engines that give scripts no file access (nmaps without --script-unsafe).
+-- GENERATED from nselib/data/*.lst: do not edit by hand; regenerate with
+-- python3 tests/lab/test_scripts.py --regen-wordlists
+--
+-- Written for the nmaps project.
+-- @copyright MIT OR Apache-2.0
+
+return {"""
+
+
+def render_wordlists():
+    """nselib/wordlists.lua as it must be for the .lst files of nselib/data."""
+    d = os.path.join(REPO, "nselib", "data")
+    out = [WORDLIST_HEADER]
+    for f in sorted(os.listdir(d)):
+        if not f.endswith(".lst"):
+            continue
+        words = [w.rstrip("\r\n") for w in open(os.path.join(d, f))]
+        words = [w for w in words if w and not w.startswith("#!comment:")]
+        out.append(f'  ["{f}"] = {{')
+        for w in words:
+            out.append('    "' + w.replace("\\", "\\\\").replace('"', '\\"') + '",')
+        out.append("  },")
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def test_embedded_wordlists_match_files():
+    assert open(os.path.join(REPO, "nselib", "wordlists.lua")).read() == render_wordlists(), \
+        "nselib/wordlists.lua is stale: python3 tests/lab/test_scripts.py --regen-wordlists"
+
+
+def test_subdomain_list_has_the_lab_names():
+    words = {w.strip() for w in open(os.path.join(REPO, "nselib", "data", "subdomains.lst"))}
+    missing = [s for s in SCENARIO["brute_subdomains"] if s not in words]
+    assert not missing, missing
+    assert len(words) >= 300
 
 
 @pytest.fixture(scope="module")
@@ -184,6 +224,7 @@ def cert_digests(path):
     return hashlib.md5(der).hexdigest(), hashlib.sha1(der).hexdigest()
 
 
+@needs_engine
 @pytest.mark.parametrize("name,case", list(cases()))
 def test_script(lab, datadir, name, case):
     argv = command(name, case, datadir)
@@ -217,3 +258,8 @@ def test_script(lab, datadir, name, case):
     if case.get("cert_fingerprints_of"):
         md5, sha1 = cert_digests(os.path.join("/tmp", lab, case["cert_fingerprints_of"]))
         assert f"MD5:   {md5}" in out and f"SHA-1: {sha1}" in out, out
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--regen-wordlists"]:
+    with open(os.path.join(REPO, "nselib", "wordlists.lua"), "w") as fh:
+        fh.write(render_wordlists())
