@@ -84,7 +84,8 @@ end
 
 --- Parse a Set-Cookie header value into {name, value, attributes...}.
 function parse_set_cookie(s)
-  local parts = stdnse.strsplit(";%s*", s)
+  local parts = {}
+  for part in s:gmatch("[^;]+") do parts[#parts + 1] = part end
   local name, value = (parts[1] or ""):match("^%s*([^=]*)=(.*)$")
   if not name then return nil end
   local c = { name = name, value = value }

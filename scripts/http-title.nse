@@ -25,14 +25,9 @@ categories = { "default", "discovery", "safe" }
 
 portrule = shortport.http
 
-local ENTITIES = { amp = "&", lt = "<", gt = ">", quot = '"', apos = "'", nbsp = " " }
-
+-- the title as written in the page (entities are not decoded, as Nmap shows it),
+-- whitespace runs made single spaces
 local function clean(t)
-  t = t:gsub("&(#?x?)(%w+);", function(kind, v)
-    if kind == "#" then local n = tonumber(v); return n and n < 128 and string.char(n) or nil end
-    if kind == "#x" then local n = tonumber(v, 16); return n and n < 128 and string.char(n) or nil end
-    return ENTITIES[v:lower()]
-  end)
   t = t:gsub("[\r\n\t]+", " "):gsub("^%s+", ""):gsub("%s+$", "")
   return t
 end

@@ -119,7 +119,10 @@ local function enum_protocol(host, port, proto, cert_bits)
     if proto == "TLSv1.3" then
       kex_info, bits, kind = "ecdh_x25519", 256, "ec"
     elseif r.kex and r.kex.type == "ecdh" then
-      kex_info, bits, kind = r.kex.curve, tls.GROUP_BITS[r.kex.curve], "ec"
+      -- Nmap's names: "ecdh_x25519"/"ecdh_x448" for the Montgomery curves, the SEC name otherwise
+      local curve = r.kex.curve
+      kex_info = (curve == "x25519" or curve == "x448") and ("ecdh_" .. curve) or curve
+      bits, kind = tls.GROUP_BITS[curve], "ec"
     elseif r.kex and r.kex.type == "dh" then
       kex_info, bits, kind = "dh " .. r.kex.bits, r.kex.bits, "dh"
     elseif name:find("^TLS_RSA_") and cert_bits then
