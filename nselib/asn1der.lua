@@ -129,7 +129,7 @@ function enc_integer(n)
   local b = ""
   repeat
     b = string.char(n & 0xff) .. b
-    n = n >> 8
+    n = n // 256 -- arithmetic shift (>> is logical in Lua)
   until (n == 0 and b:byte(1) < 0x80) or (n == -1 and b:byte(1) >= 0x80)
   return tlv(0x02, b)
 end

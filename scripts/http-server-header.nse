@@ -4,8 +4,7 @@ local stdnse = require "stdnse"
 local table = require "table"
 
 description = [[
-Shows the Server header a web server sends with its root page (and fills
-the port's product when version detection left it empty).
+Shows the Server header(s) a web server sends with its root page.
 ]]
 
 ---
@@ -32,8 +31,5 @@ action = function(host, port)
     end
   end
   if #servers == 0 then return nil end
-  if port.version and not port.version.product and nmap and nmap.set_port_version then
-    -- leave the port's version alone unless the engine asked for it (version category)
-  end
   return servers, table.concat(servers, "\n")
 end

@@ -224,6 +224,109 @@ def cert_digests(path):
     return hashlib.md5(der).hexdigest(), hashlib.sha1(der).hexdigest()
 
 
+LUA = shutil.which("lua5.4") or shutil.which("lua5.3")
+
+LUA_STUBS = r"""
+package.path = NSELIB .. "/?.lua;" .. package.path
+package.preload.nmap = function() return { verbosity = function() return 1 end } end
+package.preload.stdnse = function()
+  return { get_script_args = function() return nil end, debug1 = function() end,
+           output_table = function() return {} end }
+end
+package.preload.shortport = function() return { http = function() return true end } end
+"""
+
+LUA_TESTS = r"""
+local hashes, base64, dns = require "hashes", require "base64", require "dns"
+local asn1der, sslcert, ssh2, tls = require "asn1der", require "sslcert", require "ssh2", require "tls"
+local out = {}
+local function emit(k, v) out[#out + 1] = k .. "=" .. tostring(v) end
+for i, s in ipairs({ "", "abc", string.rep("a", 55), string.rep("b", 56), string.rep("xyz", 1000) }) do
+  emit("md5_" .. i, hashes.tohex(hashes.md5(s)))
+  emit("sha1_" .. i, hashes.tohex(hashes.sha1(s)))
+  emit("sha256_" .. i, hashes.tohex(hashes.sha256(s)))
+  emit("b64_" .. i, base64.enc(s:sub(1, 20)))
+  assert(base64.dec(base64.enc(s)) == s)
+end
+emit("hmac", hashes.tohex(hashes.hmac_sha256("key", "The quick brown fox jumps over the lazy dog")))
+emit("rev4", dns.reverse("198.18.0.10"))
+emit("rev6", dns.reverse("fd00:18::10"))
+-- a query round trip, and an answer with a compressed name
+local p = dns.newPacket(); p.id = 0x1234
+dns.addQuestion(p, "www.lab.test", dns.types.A)
+local q = dns.decode(dns.encode(p))
+emit("q", q.questions[1].dname .. "/" .. q.questions[1].dtype .. "/" .. tostring(q.flags.RD))
+local ans = string.pack(">I2I2I2I2I2I2", 0x1234, 0x8180, 1, 2, 0, 0) .. dns.encode_name("www.lab.test")
+  .. string.pack(">I2I2", 1, 1)
+  .. "\xC0\x0C" .. string.pack(">I2I2I4s2", 5, 1, 60, "\3web\xC0\x10")
+  .. "\xC0\x2A" .. string.pack(">I2I2I4s2", 1, 1, 60, "\198\18\0\10")
+local r = dns.decode(ans)
+emit("cname", r.answers[1].domain)
+emit("a", r.answers[2].dname .. "=" .. r.answers[2].ip)
+emit("ra", r.flags.RA)
+emit("oid", asn1der.oid(asn1der.decode(asn1der.enc_oid("1.3.6.1.2.1.1.1.0")).value))
+emit("int", asn1der.integer(asn1der.decode(asn1der.enc_integer(-129)).value))
+emit("int2", asn1der.integer(asn1der.decode(asn1der.enc_integer(65537)).value))
+local f = io.open(CERT, "rb"); local pem = f:read("a"); f:close()
+local der = base64.dec((pem:gsub("%-%-%-%-%-[^\n]*%-%-%-%-%-", "")))
+local c = assert(sslcert.parse(der))
+emit("cn", c.subject.commonName); emit("o", c.issuer.organizationName)
+emit("san", c.san); emit("bits", c.pubkey.bits); emit("ktype", c.pubkey.type)
+emit("sig", c.sig_algorithm); emit("nb", c.validity.notBefore); emit("sha1c", hashes.tohex(c.sha1))
+for _, kf in ipairs(KEYS) do
+  local fh = io.open(kf); local line = fh:read("l"); fh:close()
+  local blob = base64.dec(line:match("^%S+%s+(%S+)"))
+  local t, bits = ssh2.parse_key(blob)
+  emit("key_" .. t, bits)
+end
+local rec = tls.client_hello({ protocol = "TLSv1.2", ciphers = { "TLS_RSA_WITH_AES_128_CBC_SHA" }, sni = "x.test", alpn = { "h2" } })
+local ctype, ver, body = string.unpack(">BI2s2", rec)
+emit("hello", ctype .. "/" .. ver .. "/" .. (#body == #rec - 5 and "ok" or "bad") .. "/" .. body:byte(1))
+print(table.concat(out, "\n"))
+"""
+
+
+@pytest.mark.skipif(LUA is None, reason="no lua5.4/lua5.3 binary")
+def test_pure_lua_libraries(tmp_path):
+    """hashes, base64, dns, asn1der, sslcert, ssh2, tls checked without a network."""
+    cert, key = tmp_path / "c.pem", tmp_path / "k.pem"
+    p = run(["openssl", "req", "-x509", "-newkey", "rsa:3072", "-nodes", "-days", "30", "-keyout", str(key),
+             "-out", str(cert), "-subj", "/CN=unit.test/O=nmaps unit/C=ZZ",
+             "-addext", "subjectAltName=DNS:unit.test,IP:192.0.2.7,IP:2001:db8::7"])
+    if p.returncode != 0:
+        pytest.skip("openssl cannot make a test certificate")
+    keys = []
+    for t, extra in (("rsa", ["-b", "2048"]), ("ecdsa", ["-b", "384"]), ("ed25519", [])):
+        kf = tmp_path / f"id_{t}"
+        assert run(["ssh-keygen", "-q", "-t", t, *extra, "-N", "", "-f", str(kf)]).returncode == 0
+        keys.append(str(kf) + ".pub")
+    prog = (f"NSELIB = {json.dumps(os.path.join(REPO, 'nselib'))}\nCERT = {json.dumps(str(cert))}\n"
+            f"KEYS = {{{', '.join(json.dumps(k) for k in keys)}}}\n" + LUA_STUBS + LUA_TESTS)
+    r = subprocess.run([LUA, "-"], input=prog, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    got = dict(line.split("=", 1) for line in r.stdout.splitlines())
+    for i, s in enumerate([b"", b"abc", b"a" * 55, b"b" * 56, b"xyz" * 1000], 1):
+        assert got[f"md5_{i}"] == hashlib.md5(s).hexdigest()
+        assert got[f"sha1_{i}"] == hashlib.sha1(s).hexdigest()
+        assert got[f"sha256_{i}"] == hashlib.sha256(s).hexdigest()
+        assert got[f"b64_{i}"] == base64.b64encode(s[:20]).decode()
+    import hmac
+    assert got["hmac"] == hmac.new(b"key", b"The quick brown fox jumps over the lazy dog", hashlib.sha256).hexdigest()
+    assert got["rev4"] == "10.0.18.198.in-addr.arpa"
+    assert got["rev6"] == "0.1.0.0." + "0." * 20 + "8.1.0.0.0.0.d.f.ip6.arpa"
+    assert got["q"] == "www.lab.test/1/true"
+    assert got["cname"] == "web.lab.test" and got["a"] == "web.lab.test=198.18.0.10" and got["ra"] == "true"
+    assert got["oid"] == "1.3.6.1.2.1.1.1.0" and got["int"] == "-129" and got["int2"] == "65537"
+    assert got["cn"] == "unit.test" and got["o"] == "nmaps unit"
+    assert got["san"] == "DNS:unit.test, IP Address:192.0.2.7, IP Address:2001:DB8:0:0:0:0:0:7"
+    assert got["bits"] == "3072" and got["ktype"] == "rsa" and got["sig"] == "sha256WithRSAEncryption"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d", got["nb"])
+    b64 = "".join(l for l in cert.read_text().splitlines() if not l.startswith("-----"))
+    assert got["sha1c"] == hashlib.sha1(base64.b64decode(b64)).hexdigest()
+    assert got["key_ssh-rsa"] == "2048" and got["key_ecdsa-sha2-nistp384"] == "384" and got["key_ssh-ed25519"] == "256"
+    assert got["hello"] == "22/769/ok/1"
+
+
 @needs_engine
 @pytest.mark.parametrize("name,case", list(cases()))
 def test_script(lab, datadir, name, case):
