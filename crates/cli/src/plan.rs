@@ -149,6 +149,7 @@ pub fn script_engine(
         ipv6: opts.ipv6,
         source: opts.source,
         interface: opts.interface.clone(),
+        dns_servers: opts.dns_servers.iter().flatten().map(|s| s.ip()).collect(),
         log: Some(log),
         ..nmaps_script::Options::default()
     };

@@ -73,6 +73,8 @@ pub struct Options {
     pub source: Option<IpAddr>,
     /// `-e`.
     pub interface: Option<String>,
+    /// `--dns-servers` (`nmap.get_dns_servers()`); empty: /etc/resolv.conf's.
+    pub dns_servers: Vec<IpAddr>,
     /// Receives the scripts' log lines (`stdnse.debug`, `nmap.log_write`,
     /// `print`) as they happen, without a newline.
     pub log: Option<Arc<dyn Fn(String) + Send + Sync>>,
@@ -99,6 +101,7 @@ impl Default for Options {
             ipv6: false,
             source: None,
             interface: None,
+            dns_servers: Vec::new(),
             log: None,
         }
     }

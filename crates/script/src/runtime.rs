@@ -482,6 +482,26 @@ fn nmap_module(lua: &Lua, shared: &Arc<Shared>, r: &Table, opts: &Options) -> ml
     m.set("have_ssl", lua.create_function(|_, ()| Ok(true))?)?;
     let af = if opts.ipv6 { "inet6" } else { "inet" };
     m.set("address_family", lua.create_function(move |_, ()| Ok(af))?)?;
+    // `--dns-servers`, else the nameservers of /etc/resolv.conf (read here:
+    // scripts have no `io`).
+    let dns: Vec<String> = if opts.dns_servers.is_empty() {
+        std::fs::read_to_string("/etc/resolv.conf")
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                (w.next() == Some("nameserver")).then(|| w.next()).flatten()
+            })
+            .filter(|a| a.parse::<IpAddr>().is_ok())
+            .map(str::to_string)
+            .collect()
+    } else {
+        opts.dns_servers.iter().map(ToString::to_string).collect()
+    };
+    m.set(
+        "get_dns_servers",
+        lua.create_function(move |_, ()| Ok(dns.clone()))?,
+    )?;
     let iface = opts.interface.clone();
     m.set(
         "get_interface",
