@@ -583,3 +583,15 @@ def test_version_hostile_services(lab, tmp_path):
     ports = scan["hosts"][h["ipv4"]]["ports"]
     assert sorted(ports, key=lambda s: int(s.split("/")[0])) == ["21/tcp", "23/tcp", "79/tcp", "443/tcp", "8080/tcp"]
     assert all(v["state"] == "open" for v in ports.values()), ports
+
+
+def test_script_trace_shows_socket_io(lab):
+    """--script-trace logs each connect, send, receive and close of the scripts' sockets."""
+    require_nmaps()
+    web = HOSTS["web"]["ipv4"]
+    p = lab_exec(lab, NMAPS, "--script", "banner", "--script-trace", "-Pn", "-n", "-p", "22", web)
+    assert p.returncode == 0, p.stderr
+    lines = [l for l in p.stdout.splitlines() if l.startswith("NSE: TCP ")]
+    assert any(l.endswith(f"> {web}:22 | CONNECT") for l in lines), p.stdout
+    assert any(f"< {web}:22 | SSH-2.0-OpenSSH" in l for l in lines), p.stdout
+    assert any(l.endswith(f"> {web}:22 | CLOSE") for l in lines), p.stdout

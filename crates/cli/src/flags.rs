@@ -162,7 +162,7 @@ flags! {
     Script: [Long("script")], Required, Script, true, "--script=<Lua scripts>", "Comma-separated scripts, directories or categories";
     ScriptArgs: [Long("script-args")], Required, Script, true, "--script-args=<n1=v1,...>", "Arguments for scripts";
     ScriptArgsFile: [Long("script-args-file")], Required, Script, true, "--script-args-file=<file>", "Script arguments from a file";
-    ScriptTrace: [Long("script-trace")], None, Script, false, "--script-trace", "Show all script I/O";
+    ScriptTrace: [Long("script-trace")], None, Script, true, "--script-trace", "Show all script I/O";
     ScriptUpdateDb: [Long("script-updatedb")], None, Script, false, "--script-updatedb", "Rebuild the script database";
     ScriptHelp: [Long("script-help")], Required, Script, true, "--script-help=<Lua scripts>", "Describe scripts";
     ScriptTimeout: [Long("script-timeout")], Required, Script, true, "--script-timeout <time>", "Stop scripts after this long";

@@ -151,6 +151,7 @@ pub fn script_engine(
         interface: opts.interface.clone(),
         dns_servers: opts.dns_servers.iter().flatten().map(|s| s.ip()).collect(),
         log: Some(log),
+        trace: opts.script_trace,
         ..nmaps_script::Options::default()
     };
     nmaps_script::ScriptEngine::start(o).map_err(PlanError::Usage)

@@ -75,6 +75,9 @@ pub struct Options {
     pub interface: Option<String>,
     /// `--dns-servers` (`nmap.get_dns_servers()`); empty: /etc/resolv.conf's.
     pub dns_servers: Vec<IpAddr>,
+    /// `--script-trace`: every connect, send, receive and close of the
+    /// scripts' sockets goes to `log`.
+    pub trace: bool,
     /// Receives the scripts' log lines (`stdnse.debug`, `nmap.log_write`,
     /// `print`) as they happen, without a newline.
     pub log: Option<Arc<dyn Fn(String) + Send + Sync>>,
@@ -102,6 +105,7 @@ impl Default for Options {
             source: None,
             interface: None,
             dns_servers: Vec::new(),
+            trace: false,
             log: None,
         }
     }

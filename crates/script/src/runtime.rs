@@ -50,12 +50,25 @@ pub(crate) struct Shared {
     waiters: Mutex<HashMap<u64, VecDeque<oneshot::Sender<()>>>>,
     next_key: AtomicU64,
     datadir: Option<PathBuf>,
+    /// `--script-trace`.
+    trace: bool,
 }
 
 impl Shared {
     fn log(&self, line: String) {
         if let Some(l) = &self.log {
             l(line);
+        }
+    }
+
+    /// Whether script I/O is traced (`--script-trace`).
+    pub(crate) fn tracing(&self) -> bool {
+        self.trace && self.log.is_some()
+    }
+
+    pub(crate) fn trace(&self, line: String) {
+        if self.trace {
+            self.log(line);
         }
     }
 }
@@ -285,6 +298,7 @@ async fn setup(opts: Options) -> Result<Rt, String> {
         waiters: Mutex::new(HashMap::new()),
         next_key: AtomicU64::new(1),
         datadir: opts.datadir.clone(),
+        trace: opts.trace,
     });
     sandbox(&lua, opts.unsafe_scripts).map_err(lua_err)?;
     let helpers = helpers(&lua, &shared).map_err(lua_err)?;

@@ -36,6 +36,34 @@ struct State {
     bind: Option<SocketAddr>,
     owner: Option<Arc<Inst>>,
     server_name: Option<String>,
+    /// `--script-trace`: where this connection's I/O is logged.
+    tracer: Option<Arc<Tracer>>,
+}
+
+/// `--script-trace` lines of one connection, in Nmap's form
+/// (`NSE: TCP 198.18.0.1:40000 > 198.18.0.10:80 | GET / HTTP/1.0`).
+pub(crate) struct Tracer {
+    shared: Arc<Shared>,
+    what: String,
+}
+
+impl Tracer {
+    fn line(&self, dir: char, data: &[u8]) {
+        let mut text = String::new();
+        for &b in data.iter().take(4096) {
+            match b {
+                b'\n' => text.push_str("\\n"),
+                b'\r' => text.push_str("\\r"),
+                0x20..=0x7e => text.push(char::from(b)),
+                _ => text.push_str(&format!("\\x{b:02X}")),
+            }
+        }
+        if data.len() > 4096 {
+            text.push_str("...");
+        }
+        let what = self.what.replacen('~', &dir.to_string(), 1);
+        self.shared.trace(format!("NSE: {what} | {text}"));
+    }
 }
 
 impl State {
@@ -75,6 +103,7 @@ impl NseSocket {
                 bind: None,
                 owner: None,
                 server_name: None,
+                tracer: None,
             })),
             shared,
         }
@@ -208,11 +237,15 @@ async fn read_until(
     enough: impl Fn(&[u8]) -> bool,
 ) -> Result<Vec<u8>, &'static str> {
     let deadline = st.timeout.map(|t| Instant::now() + t);
+    let tracer = st.tracer.clone();
     let conn = st.conn.as_mut().ok_or("socket must be connected")?;
     let mut acc = Vec::new();
     loop {
         match read_once(conn, deadline).await {
             Ok(d) => {
+                if let Some(t) = &tracer {
+                    t.line('<', &d);
+                }
                 acc.extend_from_slice(&d);
                 if enough(&acc) {
                     return Ok(acc);
@@ -317,6 +350,21 @@ impl UserData for NseSocket {
                     };
                     s.remote = Some(remote);
                     s.server_name = targetname;
+                    s.tracer = shared.tracing().then(|| {
+                        let proto = match &conn {
+                            Conn::Tcp(_) => "TCP",
+                            Conn::Tls(_) => "SSL",
+                            Conn::Udp(_) => "UDP",
+                        };
+                        let local = s.local.map_or_else(|| "?".into(), |a| a.to_string());
+                        Arc::new(Tracer {
+                            shared: shared.clone(),
+                            what: format!("{proto} {local} ~ {remote}"),
+                        })
+                    });
+                    if let Some(t) = &s.tracer {
+                        t.line('>', b"CONNECT");
+                    }
                     s.conn = Some(conn);
                     if let Some(i) = inst {
                         i.socket_opened();
@@ -380,7 +428,12 @@ impl UserData for NseSocket {
                     Conn::Udp(u) => with_timeout(timeout, u.send(&data)).await.map(|_| ()),
                 };
                 match r {
-                    Ok(()) => ok1(),
+                    Ok(()) => {
+                        if let Some(t) = &s.tracer {
+                            t.line('>', &data);
+                        }
+                        ok1()
+                    }
                     Err(e) => fail(&lua, e),
                 }
             }
@@ -489,11 +542,17 @@ impl UserData for NseSocket {
                         s.buf.drain(..r);
                         return ok(&lua, lua.create_string(&out)?);
                     }
+                    let tracer = s.tracer.clone();
                     let Some(conn) = s.conn.as_mut() else {
                         return fail(&lua, "socket must be connected");
                     };
                     match read_once(conn, deadline).await {
-                        Ok(d) => s.buf.extend_from_slice(&d),
+                        Ok(d) => {
+                            if let Some(t) = &tracer {
+                                t.line('<', &d);
+                            }
+                            s.buf.extend_from_slice(&d)
+                        }
                         Err(e) => return fail(&lua, e),
                     }
                 }
@@ -509,6 +568,9 @@ impl UserData for NseSocket {
                 }
                 if let Some(Conn::Tls(t)) = s.conn.as_mut() {
                     let _ = tokio::time::timeout(Duration::from_millis(200), t.shutdown()).await;
+                }
+                if let Some(t) = s.tracer.take() {
+                    t.line('>', b"CLOSE");
                 }
                 s.release();
                 ok1()
