@@ -170,32 +170,33 @@ fn strings_pairs_nil_and_order() {
     let dir = datadir(&[
         (
             "zz-str",
-            r#"categories = {"safe"}
+            r#"categories = {"zz-test"}
 hostrule = function(host) return true end
 action = function() return "plain text" end"#,
         ),
         (
             "aa-pair",
-            r#"categories = {"safe"}
+            r#"categories = {"zz-test"}
 hostrule = function(host) return host.ip == "192.0.2.2" end
 action = function() return {k = "v"}, "shown instead" end"#,
         ),
         (
             "mm-nil",
-            r#"categories = {"safe"}
+            r#"categories = {"zz-test"}
 hostrule = function() return true end
 action = function() return nil end"#,
         ),
         (
             "tostr",
-            r#"categories = {"safe"}
+            r#"categories = {"zz-test"}
 hostrule = function() return true end
 action = function()
   return setmetatable({1, 2}, {__tostring = function() return "custom" end})
 end"#,
         ),
     ]);
-    let engine = ScriptEngine::start(opts(&dir, "safe")).unwrap();
+    // A category of its own: the embedded scripts are "safe" too.
+    let engine = ScriptEngine::start(opts(&dir, "zz-test")).unwrap();
     assert_eq!(engine.scripts().len(), 4);
     let h = rt().block_on(engine.scan_host(host("192.0.2.2", vec![])));
     let got: Vec<(&str, &str)> = h
@@ -873,7 +874,7 @@ fn datadir_libraries_and_script_db() {
     let h = rt().block_on(engine.scan_host(host("192.0.2.8", vec![])));
     assert_eq!(h.scripts[0].output, "hi from mylib");
     // ...but by name it is found.
-    let engine = ScriptEngine::start(opts(&dir, "not-in-db,safe")).unwrap();
+    let engine = ScriptEngine::start(opts(&dir, "not-in-db,odd")).unwrap();
     let ids: Vec<&str> = engine.scripts().iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["uses-lib", "not-in-db"]);
 }
