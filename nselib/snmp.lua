@@ -56,14 +56,14 @@ local function decode_value(node)
   return "tag" .. t, node.value
 end
 
---- GET a list of OIDs.
+--- GET a list of OIDs (or GETNEXT with options.next).
 function get(host, port, oids, options)
   options = options or {}
   local community = options.community or stdnse.get_script_args("snmpcommunity") or "public"
   local reqid = math.random(1, 0x7fffffff)
   local vbs = {}
   for _, o in ipairs(oids) do vbs[#vbs + 1] = asn1der.enc_sequence(asn1der.enc_oid(o), asn1der.enc_null()) end
-  local pdu = asn1der.tlv(0xa0, asn1der.enc_integer(reqid) .. asn1der.enc_integer(0) .. asn1der.enc_integer(0)
+  local pdu = asn1der.tlv(options.next and 0xa1 or 0xa0, asn1der.enc_integer(reqid) .. asn1der.enc_integer(0) .. asn1der.enc_integer(0)
     .. asn1der.enc_sequence(table.unpack(vbs)))
   local msg = asn1der.enc_sequence(asn1der.enc_integer(options.version or 0), asn1der.enc_octets(community), pdu)
   local ok, data = exchange(host, port, msg, options.timeout)
@@ -81,6 +81,30 @@ function get(host, port, oids, options)
     local kv = asn1der.children(vb)
     local typ, val = decode_value(kv[2])
     out[#out + 1] = { oid = asn1der.oid(kv[1].value), type = typ, value = val }
+  end
+  return true, out
+end
+
+--- Walk a subtree with GETNEXT: a list of {oid, type, value} whose OIDs
+-- start with base (at most options.max, default 1000, entries).
+function walk(host, port, base, options)
+  options = options or {}
+  local out = {}
+  local cur = base
+  local prefix = base .. "."
+  for _ = 1, options.max or 1000 do
+    local o = {}
+    for k, v in pairs(options) do o[k] = v end
+    o.next = true
+    local ok, res = get(host, port, { cur }, o)
+    if not ok then
+      if #out > 0 then break end
+      return false, res
+    end
+    local vb = res[1]
+    if not vb or vb.oid:sub(1, #prefix) ~= prefix or vb.type == "endOfMibView" then break end
+    out[#out + 1] = vb
+    cur = vb.oid
   end
   return true, out
 end

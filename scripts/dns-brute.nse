@@ -30,7 +30,8 @@ The wordlist is the nmaps project's own <code>nselib/data/subdomains.lst</code>
 -- @args dns-brute.domain Domain to brute force (default: the target's domain).
 -- @args dns-brute.hostlist File of names to try, one a line (default: nselib/data/subdomains.lst).
 -- @args dns-brute.threads Number of names resolved in parallel (default 5).
--- @args dns-brute.srv Also look up common SRV names (_ldap._tcp, _sip._udp, ...).
+-- @args dns-brute.srv Also look up common SRV names (_ldap._tcp, _sip._udp, ...) and list
+--       the addresses of their targets under "SRV results".
 --
 -- @output
 -- Pre-scan script results:
@@ -182,15 +183,16 @@ action = function(host)
   end
 
   if arg("srv") then
+    -- as Nmap reports them: the SRV name with each address of its targets
     local srv = {}
-    for _, s in ipairs(SRV_NAMES) do
-      local ok, res = dns.query(s .. "." .. domain, { dtype = "SRV", retAll = true, timeout = 2000 })
+    for _, name in ipairs(SRV_NAMES) do
+      local full = name .. "." .. domain
+      local ok, res = dns.query(full, { dtype = "SRV", retAll = true, timeout = 2000 })
       if ok then
         for _, r in ipairs(res) do
-          srv[#srv + 1] = setmetatable({ service = s .. "." .. domain, port = tostring(r.port),
-            target = r.target, priority = tostring(r.prio), weight = tostring(r.weight) }, {
-            __tostring = function(t) return string.format("%s - %s:%s", t.service, t.target, t.port) end,
-          })
+          for _, t in ipairs({ "A", "AAAA" }) do
+            for _, a in ipairs(resolve(r.target, t)) do srv[#srv + 1] = entry(full, a) end
+          end
         end
       end
     end

@@ -36,6 +36,9 @@ action = function(host, port)
   if not useget then
     resp = http.head(host, port, path, { redirect_ok = false })
   end
+  -- fall back to GET when HEAD is refused or breaks, but not after a timeout
+  local timed_out = resp and not resp.status and tostring(resp.ERROR):upper():find("TIMEOUT")
+  if timed_out then return nil end
   if useget or not resp.status or resp.status >= 400 and resp.status ~= 404 then
     rtype = "GET"
     resp = http.get(host, port, path, { redirect_ok = false })

@@ -55,7 +55,7 @@ local function stats_tcp(host, port, cmd)
   return any and kv or nil
 end
 
-local function stats_udp(host, port, cmd)
+local function stats_udp_once(host, port, cmd)
   local s = nmap.new_socket("udp")
   s:set_timeout(5000)
   local ok = s:connect(host, port, "udp")
@@ -81,6 +81,14 @@ local function stats_udp(host, port, cmd)
   local kv, any = {}, false
   for k, v in text:gmatch("STAT (%S+) ([^\r\n]*)") do kv[k] = v; any = true end
   return any and kv or nil
+end
+
+local function stats_udp(host, port, cmd)
+  for _ = 1, 2 do
+    local kv = stats_udp_once(host, port, cmd)
+    if kv then return kv end
+  end
+  return nil
 end
 
 action = function(host, port)

@@ -29,14 +29,18 @@ portrule = shortport.port_or_service(123, "ntp", { "udp", "tcp" })
 
 local NTP_EPOCH = 2208988800
 
-local function exchange(host, port, msg)
-  local s = nmap.new_socket(port.protocol == "tcp" and "tcp" or "udp")
-  s:set_timeout(5000)
-  if not s:connect(host, port, port.protocol == "tcp" and "tcp" or "udp") then return nil end
-  s:send(msg)
-  local ok, data = s:receive()
-  s:close()
-  return ok and data or nil
+local function exchange(host, port, msg, tries)
+  local proto = port.protocol == "tcp" and "tcp" or "udp"
+  for _ = 1, tries or 1 do
+    local s = nmap.new_socket(proto)
+    s:set_timeout(3000)
+    if not s:connect(host, port, proto) then return nil end
+    s:send(msg)
+    local ok, data = s:receive()
+    s:close()
+    if ok then return data end
+  end
+  return nil
 end
 
 -- stdnse.output_table() is a proxy: next() cannot see its keys, so test with pairs()
@@ -50,7 +54,7 @@ action = function(host, port)
   -- client request: LI 0, version 4, mode 3; transmit time = now
   local now = os.time()
   local req = string.pack(">BBbbI4I4I4I8I8I8I4I4", 0x23, 0, 4, -6, 0, 0, 0, 0, 0, 0, (now + NTP_EPOCH) & 0xffffffff, 0)
-  local data = exchange(host, port, req)
+  local data = exchange(host, port, req, 2)
   if data and #data >= 48 then
     local rx = string.unpack(">I4", data, 33)
     if rx ~= 0 then

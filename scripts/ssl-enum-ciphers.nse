@@ -14,9 +14,10 @@ chosen yet, until the server refuses. Each suite gets its key exchange size
 grade (A to F), each protocol whether the server or the client order
 decides, and the weakest grade is summed up as "least strength".
 
-Grades (the project's own, simpler than Nmap's): F for NULL, anonymous or
-export suites and key exchanges under 1024 bits; C for RC4, 3DES, DES and
-key exchanges under 2048 bits (RSA/DH) or 224 bits (EC); otherwise A.
+Grades (the project's own, simpler than Nmap's): F for NULL, anonymous,
+export and single-DES suites and key exchanges under 1024 bits (160 for EC);
+C for RC4, 3DES, RC2 and IDEA and key exchanges under 2048 bits (RSA/DH) or
+224 bits (EC); otherwise A.
 ECDHE groups are offered weakest first (secp256r1 before x25519), so the
 curve shown is the weakest one the server accepts when it follows the
 client's order.
