@@ -1,3 +1,4 @@
+local nmap = require "nmap"
 local http = require "http"
 local shortport = require "shortport"
 local stdnse = require "stdnse"
@@ -59,6 +60,10 @@ action = function(host, port)
   if #risky > 0 then
     out["Potentially risky methods"] = risky
     lines[#lines + 1] = "  Potentially risky methods: " .. table.concat(risky, " ")
+  elseif nmap.verbosity() == 0 then
+    -- As Nmap's: only safe methods are news only when asked for (-v, or
+    -- the script named on the command line, which raises its verbosity).
+    return nil
   end
   return out, "\n" .. table.concat(lines, "\n")
 end

@@ -108,14 +108,20 @@ action = function(host, port)
 
   local lines = { "Subject: " .. name_string(cert.subject, verbose) }
   if cert.san then lines[#lines + 1] = "Subject Alternative Name: " .. cert.san end
-  lines[#lines + 1] = "Issuer: " .. name_string(cert.issuer, verbose)
-  lines[#lines + 1] = "Public Key type: " .. tostring(cert.pubkey.type)
-  lines[#lines + 1] = "Public Key bits: " .. tostring(cert.pubkey.bits)
-  lines[#lines + 1] = "Signature Algorithm: " .. cert.sig_algorithm
+  -- As Nmap's: issuer, key, signature and digests only when asked for
+  -- (-v, or the script named on the command line).
+  if v > 0 then
+    lines[#lines + 1] = "Issuer: " .. name_string(cert.issuer, verbose)
+    lines[#lines + 1] = "Public Key type: " .. tostring(cert.pubkey.type)
+    lines[#lines + 1] = "Public Key bits: " .. tostring(cert.pubkey.bits)
+    lines[#lines + 1] = "Signature Algorithm: " .. cert.sig_algorithm
+  end
   lines[#lines + 1] = "Not valid before: " .. cert.validity.notBefore
   lines[#lines + 1] = "Not valid after:  " .. cert.validity.notAfter
-  lines[#lines + 1] = "MD5:   " .. out.md5
-  lines[#lines + 1] = "SHA-1: " .. out.sha1
+  if v > 0 then
+    lines[#lines + 1] = "MD5:   " .. out.md5
+    lines[#lines + 1] = "SHA-1: " .. out.sha1
+  end
   if verbose then
     lines[#lines + 1] = "SHA-256: " .. hashes.tohex(cert.sha256)
   end
