@@ -414,7 +414,7 @@ fn pre_post_rules_dependencies_registry_and_threads() {
         (
             "first",
             r#"local nmap = require "nmap"
-categories = {"safe"}
+categories = {"zz-pp"}
 prerule = function() return true end
 hostrule = function() return true end
 action = function(host)
@@ -430,7 +430,7 @@ end"#,
             "second",
             r#"local nmap = require "nmap"
 local stdnse = require "stdnse"
-categories = {"safe"}
+categories = {"zz-pp"}
 dependencies = {"first"}
 hostrule = function() return true end
 postrule = function() return true end
@@ -462,7 +462,7 @@ end"#,
         (
             "trier",
             r#"local nmap = require "nmap"
-categories = {"safe"}
+categories = {"zz-pp"}
 hostrule = function() return true end
 action = function()
   local try = nmap.new_try(function() end)
@@ -471,7 +471,7 @@ action = function()
 end"#,
         ),
     ]);
-    let engine = ScriptEngine::start(opts(&dir, "safe")).unwrap();
+    let engine = ScriptEngine::start(opts(&dir, "zz-pp")).unwrap();
     let ids: Vec<(String, Vec<String>)> = engine
         .scripts()
         .iter()
@@ -1323,7 +1323,7 @@ fn selected_by_name_boosts_verbosity() {
     let dir = datadir(&[(
         "verb",
         r#"local nmap = require "nmap"
-categories = {"discovery"}
+categories = {"zz-verb"}
 hostrule = function() return true end
 action = function() return nmap.verbosity() .. " " .. nmap.version_intensity() end"#,
     )]);
@@ -1334,7 +1334,7 @@ action = function() return nmap.verbosity() .. " " .. nmap.version_intensity() e
     };
     assert_eq!(run("verb"), "1 9");
     assert_eq!(run("v*"), "1 9");
-    assert_eq!(run("discovery"), "0 7");
+    assert_eq!(run("zz-verb"), "0 7");
     assert_eq!(run(&format!("{}/", dir.join("scripts").display())), "0 7");
 }
 
