@@ -201,3 +201,44 @@ def test_real_engine_private_loopback():
     )
     assert out.returncode == 0, out.stderr
     assert "('state', 'up')" in out.stdout
+
+
+def _private_netns(code, **kw):
+    """Runs `python -c code` in a new network namespace whose loopback is up
+    (never the machine's own network)."""
+    import subprocess, sys
+    return subprocess.Popen(
+        ["unshare", "-n", "sh", "-c", 'ip link set lo up && exec "$0" -c "$1"', sys.executable, code],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw,
+    )
+
+
+def test_ctrl_c_stops_a_sync_scan():
+    if os.geteuid() != 0 or not os.path.exists("/usr/bin/unshare"):
+        pytest.skip("needs root and unshare")
+    import signal, time
+    code = (
+        "import nmaps, sys\n"
+        "print('ready', flush=True)\n"
+        "try:\n"
+        "    nmaps.NmapScanTechniques().nmap_tcp_scan('127.0.0.1', args='-p- --max-rate 100')\n"
+        "except KeyboardInterrupt:\n"
+        "    print('interrupted', flush=True); sys.exit(7)\n"
+    )
+    p = _private_netns(code)
+    assert p.stdout.readline().strip() == "ready"
+    time.sleep(1.0)
+    start = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=20)
+    assert p.returncode == 7, err
+    assert "interrupted" in out
+    assert time.monotonic() - start < 10
+
+
+def test_python_m_nmaps():
+    import subprocess, sys
+    p = subprocess.run([sys.executable, "-m", "nmaps", "-V"], capture_output=True, text=True)
+    assert p.returncode == 0 and p.stdout.startswith("nmaps version")
+    p = subprocess.run([sys.executable, "-m", "nmaps", "--no-such-option"], capture_output=True, text=True)
+    assert p.returncode == 2 and "unrecognized option" in p.stderr
