@@ -2,6 +2,7 @@
 //! specifications, exclusions, DNS and timing. Every user error is found here,
 //! before a single packet is sent.
 
+use crate::Out;
 use crate::args::{Options, TcpScan, parse_plain_ports, parse_protocol_list};
 use crate::flags::Id;
 use nmaps_engine::discovery::{PingProbe, RawPing};
@@ -89,6 +90,7 @@ fn load_probe_db(opts: &Options) -> Result<Arc<nmaps_service::ProbeDb>, PlanErro
 fn version_stage(
     opts: &Options,
     services: &'static Services,
+    out: &Out,
 ) -> Result<Option<Arc<dyn nmaps_engine::HostStage>>, PlanError> {
     if !opts.version_scan || opts.list_scan || opts.ping_scan {
         return Ok(None);
@@ -101,9 +103,10 @@ fn version_stage(
     v.all_ports = opts.all_ports;
     v.source = opts.source;
     if opts.version_trace {
-        v.trace = Some(Arc::new(|line: String| {
+        let out = out.clone();
+        v.trace = Some(Arc::new(move |line: String| {
             use std::io::Write;
-            let _ = writeln!(std::io::stdout().lock(), "{line}");
+            let _ = writeln!(out.clone(), "{line}");
         }));
     }
     Ok(Some(Arc::new(nmaps_service::scan::VersionScan::new(db, v))))
@@ -120,6 +123,7 @@ pub fn script_engine(
     opts: &Options,
     rules: Option<Vec<String>>,
     privileged: bool,
+    out: &Out,
 ) -> Result<Arc<nmaps_script::ScriptEngine>, PlanError> {
     let args_file_text = match &opts.script_args_file {
         Some(f) => Some(
@@ -128,9 +132,10 @@ pub fn script_engine(
         ),
         None => None,
     };
-    let log: Arc<dyn Fn(String) + Send + Sync> = Arc::new(|line: String| {
+    let out = out.clone();
+    let log: Arc<dyn Fn(String) + Send + Sync> = Arc::new(move |line: String| {
         use std::io::Write;
-        let _ = writeln!(std::io::stdout().lock(), "{line}");
+        let _ = writeln!(out.clone(), "{line}");
     });
     let o = nmaps_script::Options {
         scripts: rules.unwrap_or_else(|| opts.scripts.clone()),
@@ -317,7 +322,7 @@ impl WithArp for Discovery {
     }
 }
 
-pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
+pub fn resolve(opts: &Options, io: &crate::Io) -> Result<Plan, PlanError> {
     let services = load_services(opts)?;
     let protocols = Protocols::embedded();
 
@@ -472,7 +477,7 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
     for t in &tokens {
         specs.push(parse_target(t, opts.ipv6).map_err(|e| usage(e.to_string()))?);
         if let Some(w) = nmaps_targets::target::target_warning(t, opts.ipv6) {
-            eprintln!("WARNING: {w}");
+            io.err_line(format_args!("WARNING: {w}"));
         }
     }
     let mut exclude = ExcludeList::new();
@@ -515,7 +520,7 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
     };
 
     let scripts = if wants_scripts(opts) && !opts.list_scan {
-        Some(script_engine(opts, None, privileged)?)
+        Some(script_engine(opts, None, privileged, &io.out)?)
     } else {
         None
     };
@@ -528,7 +533,7 @@ pub fn resolve(opts: &Options) -> Result<Plan, PlanError> {
             timing: opts.timing(),
             reverse_dns,
             privileged,
-            stages: version_stage(opts, services)?
+            stages: version_stage(opts, services, &io.out)?
                 .into_iter()
                 .chain(scripts.clone().map(|e| {
                     Arc::new(nmaps_script::ScriptScan::new(e)) as Arc<dyn nmaps_engine::HostStage>
@@ -555,6 +560,7 @@ pub async fn expand_targets(
     plan: &Plan,
     opts: &Options,
     dns: &Dns,
+    io: &crate::Io,
 ) -> Box<dyn Iterator<Item = Target> + Send> {
     let mut exclude = plan.exclude.clone();
     for (name, prefix) in exclude.hostnames().to_vec() {
@@ -562,7 +568,7 @@ pub async fn expand_targets(
             Ok(addrs) => addrs
                 .into_iter()
                 .for_each(|a| exclude.add_resolved(a, prefix)),
-            Err(e) => eprintln!("{e}"),
+            Err(e) => io.err_line(format_args!("{e}")),
         }
     }
 
@@ -606,7 +612,7 @@ pub async fn expand_targets(
                     }
                     items.push(Item::Named(targets));
                 }
-                Err(e) => eprintln!("{e}"),
+                Err(e) => io.err_line(format_args!("{e}")),
             },
             other => items.push(Item::Literal(other.clone())),
         }

@@ -1,7 +1,7 @@
 //! Lines printed while a scan runs: `-v` phase messages and the status line
 //! shown every `--stats-every` or when a key is pressed.
 
-use crate::SharedStdout;
+use crate::Out;
 use nmaps_engine::Event;
 use nmaps_engine::progress::Progress;
 use std::io::Write;
@@ -152,7 +152,7 @@ pub fn spawn(
     progress: Arc<Progress>,
     every: Option<Duration>,
     keys: bool,
-    mut out: SharedStdout,
+    mut out: Out,
     started: Instant,
 ) -> tokio::task::JoinHandle<()> {
     let mut presses = if keys { crate::keys::watch() } else { None };
