@@ -45,10 +45,6 @@ def normalize(res):
         if addr in RESERVED or not isinstance(host, dict):
             continue
         for port in host.get("ports", []):
-            if port.get("protocol") == "ip" and "service" in port:
-                # -sO: Nmap writes conf="8" for protocol-table names, nmaps "3"
-                # (an engine difference, listed in docs/python.md)
-                port["service"].pop("conf", None)
             for script in port.get("scripts", []):
                 # nmaps writes its own script output text; the structured data must agree
                 script.pop("raw", None)

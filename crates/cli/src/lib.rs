@@ -699,6 +699,10 @@ impl Sink for CliSink<'_> {
                 _ => self.services.name(p.number, p.protocol),
             };
             p.service = name.map(Service::from_table);
+            if let (Protocol::Ip, Some(s)) = (p.protocol, p.service.as_mut()) {
+                // Nmap rates a protocol name from nmap-protocols at 8.
+                s.conf = 8;
+            }
         }
         if let Err(e) = self.writers.host(&host) {
             self.io_error.get_or_insert(e);

@@ -205,7 +205,7 @@ fn ports(s: &mut String, run: &RunInfo, host: &Host) {
                 .unwrap_or_default()
         );
         if let Some(svc) = p.service.as_ref().filter(|s| has_service(s)) {
-            service_element(s, svc);
+            service_element(s, svc, p.protocol == nmaps_model::Protocol::Ip);
         }
         if !ipproto {
             for sr in &p.scripts {
@@ -219,7 +219,8 @@ fn ports(s: &mut String, run: &RunInfo, host: &Host) {
 
 /// `<service …>` with its attributes in Nmap's order, then one `<cpe>`
 /// per CPE.
-fn service_element(s: &mut String, svc: &Service) {
+/// `-sO` (`ipproto`): Nmap writes `conf` before `method` there.
+fn service_element(s: &mut String, svc: &Service, ipproto: bool) {
     let name = if svc.name.is_empty() {
         "unknown"
     } else {
@@ -249,7 +250,11 @@ fn service_element(s: &mut String, svc: &Service) {
         ServiceMethod::Table => "table",
         ServiceMethod::Probed => "probed",
     };
-    let _ = write!(s, " method=\"{method}\" conf=\"{}\"", svc.conf);
+    if ipproto {
+        let _ = write!(s, " conf=\"{}\" method=\"{method}\"", svc.conf);
+    } else {
+        let _ = write!(s, " method=\"{method}\" conf=\"{}\"", svc.conf);
+    }
     let cpes: Vec<&String> = v.cpes.iter().filter(|c| !c.is_empty()).collect();
     if cpes.is_empty() {
         s.push_str("/>");

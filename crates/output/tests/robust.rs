@@ -869,3 +869,27 @@ fn script_output_is_escaped_in_every_format() {
     assert_eq!(port["script"][2]["output"], "");
     assert!(port["script"][2].get("elements").is_none());
 }
+
+/// `-sO`: protocol names come from the protocols table at confidence 8, and
+/// Nmap writes `conf` before `method` on them (checked against nmap 7.93).
+#[test]
+fn ip_protocol_services_as_nmap_writes_them() {
+    let mut h = host("198.18.0.10", HostState::Up, Reason::UserSet);
+    let mut p = port(1, PortState::Open, Reason::EchoReply, Some("icmp"));
+    p.protocol = nmaps_model::Protocol::Ip;
+    if let Some(s) = p.service.as_mut() {
+        s.conf = 8;
+    }
+    h.ports.push(p);
+    let xml = render(
+        Format::Xml,
+        &WriterOptions::default(),
+        &run("nmaps -sO -p1 198.18.0.10", 0, &[1]),
+        &[h],
+        &stats(1, 10, 1, 1),
+    );
+    assert!(
+        xml.contains(r#"<service name="icmp" conf="8" method="table"/>"#),
+        "{xml}"
+    );
+}
