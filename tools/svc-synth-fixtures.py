@@ -169,7 +169,6 @@ add('pdns-auth-udp', b'nm\x84\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07version\x04
 # --- more HTTP servers: one response each with the documented Server header
 for name, port, server, product, version, kw in [
     ('tengine', 80, 'Tengine/2.3.3', 'Tengine httpd', '2.3.3', {}),
-    ('cloudflare', 80, 'cloudflare', 'Cloudflare http proxy', '', {}),
     ('amazons3', 80, 'AmazonS3', 'Amazon S3', '', {}),
     ('awselb', 80, 'awselb/2.0', 'AWS Elastic Load Balancing', '2.0', {}),
     ('akamai', 80, 'AkamaiGHost', 'Akamai Global Host', '', {}),
