@@ -1060,6 +1060,27 @@ mod tests {
         }
     }
 
+    /// Runs `plan` over `targets` on the [`OneSlowHost`] network, without DNS.
+    async fn run_on_fake_net(
+        plan: &Plan,
+        targets: &mut dyn Iterator<Item = Target>,
+        sink: &mut dyn Sink,
+    ) -> Summary {
+        let dns = Dns::new(&dns::DnsConfig {
+            servers: Some(Vec::new()),
+            hosts_file: None,
+            timeout: None,
+        })
+        .unwrap();
+        let (_tx, rx) = tokio::sync::watch::channel(false);
+        let shared = Shared::new(1000, &plan.timing, rx);
+        let engines = Engines {
+            connector: Arc::new(OneSlowHost),
+            raw: None,
+        };
+        run(plan, targets, &dns, engines, &shared, sink).await
+    }
+
     struct Recorder(Vec<(IpAddr, tokio::time::Instant)>);
 
     impl Sink for Recorder {
@@ -1082,29 +1103,10 @@ mod tests {
             privileged: false,
             stages: Vec::new(),
         };
-        let dns = Dns::new(&dns::DnsConfig {
-            servers: Some(Vec::new()),
-            hosts_file: None,
-            timeout: None,
-        })
-        .unwrap();
-        let (_tx, rx) = tokio::sync::watch::channel(false);
-        let shared = Shared::new(1000, &plan.timing, rx);
         let mut targets = (1..=3u8).map(|i| Target::addr(IpAddr::from([192, 0, 2, i])));
         let mut sink = Recorder(Vec::new());
         let start = tokio::time::Instant::now();
-        let summary = run(
-            &plan,
-            &mut targets,
-            &dns,
-            Engines {
-                connector: Arc::new(OneSlowHost),
-                raw: None,
-            },
-            &shared,
-            &mut sink,
-        )
-        .await;
+        let summary = run_on_fake_net(&plan, &mut targets, &mut sink).await;
         assert_eq!(summary.up, 3);
         let order: Vec<IpAddr> = sink.0.iter().map(|e| e.0).collect();
         assert_eq!(
@@ -1177,31 +1179,12 @@ mod tests {
             privileged: false,
             stages: vec![Arc::new(Namer)],
         };
-        let dns = Dns::new(&dns::DnsConfig {
-            servers: Some(Vec::new()),
-            hosts_file: None,
-            timeout: None,
-        })
-        .unwrap();
-        let (_tx, rx) = tokio::sync::watch::channel(false);
-        let shared = Shared::new(1000, &plan.timing, rx);
         let mut targets = [1u8, 3]
             .map(|i| Target::addr(IpAddr::from([192, 0, 2, i])))
             .into_iter()
             .chain(std::iter::once(Target::addr(IpAddr::from([192, 0, 2, 2]))));
         let mut sink = Hosts(Vec::new(), Vec::new());
-        run(
-            &plan,
-            &mut targets,
-            &dns,
-            Engines {
-                connector: Arc::new(OneSlowHost),
-                raw: None,
-            },
-            &shared,
-            &mut sink,
-        )
-        .await;
+        run_on_fake_net(&plan, &mut targets, &mut sink).await;
         let got: Vec<(IpAddr, Option<String>)> = sink
             .0
             .iter()

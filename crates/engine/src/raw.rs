@@ -198,23 +198,8 @@ impl RawIo {
         let secret = std::collections::hash_map::RandomState::new();
         // Our ports: a per-run base in the ephemeral range, as Nmap picks one.
         let base_port = 33_000 + (secret.hash_one(0xba5e_u32) % 25_000) as u16;
-        let inner = Arc::new(Inner {
-            secret,
-            waiters: Mutex::new(HashMap::new()),
-            proto_waiters: AtomicU64::new(0),
-            out: tx,
-            base_port,
-            next_id: AtomicU64::new(1),
-            routes: Routes::load(config.interface.as_deref()),
-            config,
-            stop: AtomicBool::new(false),
-            macs: Mutex::new(HashMap::new()),
-            sent: AtomicU64::new(0),
-            sent_bytes: AtomicU64::new(0),
-            captured: AtomicU64::new(0),
-            captured_bytes: AtomicU64::new(0),
-            received: AtomicU64::new(0),
-        });
+        let routes = Routes::load(config.interface.as_deref());
+        let inner = Arc::new(Inner::new(secret, tx, config, base_port, routes));
         let recv_inner = inner.clone();
         std::thread::Builder::new()
             .name("nmaps-recv".into())
@@ -469,6 +454,33 @@ impl RawIo {
 }
 
 impl Inner {
+    /// The engine's state with nothing sent, received or waiting yet.
+    fn new(
+        secret: std::collections::hash_map::RandomState,
+        out: tokio::sync::mpsc::Sender<Out>,
+        config: RawConfig,
+        base_port: u16,
+        routes: Routes,
+    ) -> Self {
+        Self {
+            secret,
+            waiters: Mutex::new(HashMap::new()),
+            proto_waiters: AtomicU64::new(0),
+            out,
+            config,
+            base_port,
+            next_id: AtomicU64::new(1),
+            routes,
+            stop: AtomicBool::new(false),
+            macs: Mutex::new(HashMap::new()),
+            sent: AtomicU64::new(0),
+            sent_bytes: AtomicU64::new(0),
+            captured: AtomicU64::new(0),
+            captured_bytes: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+        }
+    }
+
     fn cookie(&self, key: &Key) -> u32 {
         self.secret.hash_one(key) as u32
     }
@@ -1013,27 +1025,18 @@ mod tests {
     /// receive thread by calling `dispatch`.
     fn engine() -> (Inner, tokio::sync::mpsc::Receiver<Out>) {
         let (tx, rx) = tokio::sync::mpsc::channel(16);
-        let inner = Inner {
-            secret: std::collections::hash_map::RandomState::new(),
-            waiters: Mutex::new(HashMap::new()),
-            proto_waiters: AtomicU64::new(0),
-            out: tx,
-            config: RawConfig::default(),
-            base_port: 40_000,
-            next_id: AtomicU64::new(1),
-            routes: Routes {
-                routes: Vec::new(),
-                ifaces: Vec::new(),
-                cache: Mutex::new(HashMap::new()),
-            },
-            stop: AtomicBool::new(false),
-            macs: Mutex::new(HashMap::new()),
-            sent: AtomicU64::new(0),
-            sent_bytes: AtomicU64::new(0),
-            captured: AtomicU64::new(0),
-            captured_bytes: AtomicU64::new(0),
-            received: AtomicU64::new(0),
+        let routes = Routes {
+            routes: Vec::new(),
+            ifaces: Vec::new(),
+            cache: Mutex::new(HashMap::new()),
         };
+        let inner = Inner::new(
+            std::collections::hash_map::RandomState::new(),
+            tx,
+            RawConfig::default(),
+            40_000,
+            routes,
+        );
         (inner, rx)
     }
 

@@ -726,9 +726,9 @@ async fn sleep_opt(at: Option<Instant>) {
     }
 }
 
-/// TLS for version detection: any certificate is accepted (we identify
-/// services, we don't trust them), every version rustls speaks.
-fn tls_connector() -> tokio_rustls::TlsConnector {
+/// TLS for version detection and scripts: any certificate is accepted (we
+/// identify services, we don't trust them), every version rustls speaks.
+pub fn tls_connector() -> tokio_rustls::TlsConnector {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let config = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
