@@ -460,6 +460,8 @@ pub struct Host {
     pub mac: Option<Mac>,
     /// Results of host scripts ("Host script results:", `<hostscript>`).
     pub scripts: Vec<ScriptResult>,
+    /// OS detection (`-O`) results, when it ran on this host.
+    pub os: Option<OsResult>,
 }
 
 /// A host's Ethernet address and the vendor its prefix is registered to.
@@ -512,6 +514,7 @@ impl Host {
             timed_out: false,
             mac: None,
             scripts: Vec::new(),
+            os: None,
         }
     }
 
@@ -667,4 +670,109 @@ mod tests {
             assert_eq!(range_list(ports), *want);
         }
     }
+}
+
+/// What OS detection (`-O`) found on a host: the data behind Nmap's
+/// "Device type / Running / OS details" lines and XML `<os>`, `<uptime>`,
+/// `<distance>`, `<tcpsequence>`, `<ipidsequence>` and `<tcptssequence>`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct OsResult {
+    /// The ports the probes used (`<portused>`): open TCP, closed TCP,
+    /// closed UDP, in that order, as far as known.
+    pub ports_used: Vec<PortUsed>,
+    /// Matches in Nmap's order: the perfect ones, or else the guesses
+    /// within 10 % of the best (`<osmatch>`).
+    pub matches: Vec<OsMatch>,
+    /// How the matches are to be read.
+    pub verdict: OsVerdict,
+    /// Nmap prints guesses as "Aggressive OS guesses" (no perfect match and
+    /// `--osscan-guess`, or the fingerprint is not fit for submission).
+    pub guessing: bool,
+    /// The fingerprint in Nmap's submission format (the `OS:` lines without
+    /// their prefix, unwrapped), as written to `<osfingerprint>`.
+    pub fingerprint: String,
+    /// Print the fingerprint block ("TCP/IP fingerprint:") in normal output.
+    pub show_fingerprint: bool,
+    /// Not enough open/closed ports for a reliable result (Nmap's warning).
+    pub unreliable: bool,
+    /// Hops to the host ("Network Distance"), when known.
+    pub distance: Option<u8>,
+    pub uptime: Option<Uptime>,
+    pub tcp_sequence: Option<TcpSequence>,
+    pub ipid_sequence: Option<SequenceClass>,
+    pub tcpts_sequence: Option<SequenceClass>,
+}
+
+/// How Nmap reports an OS result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OsVerdict {
+    /// 1–8 perfect matches ("OS details:").
+    Perfect,
+    /// More perfect matches than Nmap lists ("Too many fingerprints match
+    /// this host to give specific OS details").
+    TooMany,
+    /// Only matches below 100 % ("No exact OS matches for host").
+    #[default]
+    NoExact,
+    /// Nothing reached the threshold ("No OS matches for host").
+    NoMatch,
+}
+
+/// `<portused state= proto= portid=>`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortUsed {
+    pub state: PortState,
+    pub protocol: Protocol,
+    pub port: u16,
+}
+
+/// One reference fingerprint that matched (`<osmatch>`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OsMatch {
+    /// The `Fingerprint` line's name.
+    pub name: String,
+    /// Accuracy in whole percent, floor(score × 100).
+    pub accuracy: u8,
+    /// Line number of the reference in the database.
+    pub line: u32,
+    pub classes: Vec<OsClass>,
+}
+
+/// A `Class` line of a matched reference, with its CPEs (`<osclass>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OsClass {
+    pub vendor: String,
+    pub family: String,
+    /// OS generation; empty when the class line leaves it out.
+    pub generation: String,
+    pub device_type: String,
+    /// Accuracy in whole percent.
+    pub accuracy: u8,
+    pub cpe: Vec<String>,
+}
+
+/// "Uptime guess" from TCP timestamps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Uptime {
+    pub seconds: u64,
+    /// Nmap's `lastboot` text, e.g. "Sun Nov 29 12:46:10 2026".
+    pub lastboot: String,
+}
+
+/// `<tcpsequence index= difficulty= values=>`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TcpSequence {
+    pub index: u32,
+    pub difficulty: String,
+    /// The initial sequence numbers seen, in hex, comma-separated.
+    pub values: String,
+}
+
+/// `<ipidsequence>` and `<tcptssequence>`: a class name and its samples.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SequenceClass {
+    pub class: String,
+    /// Samples in hex, comma-separated (may be empty for timestamps).
+    pub values: String,
 }
