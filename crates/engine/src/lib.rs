@@ -12,6 +12,7 @@ pub mod payloads;
 pub mod probe;
 pub mod progress;
 pub mod raw;
+pub mod tap;
 pub mod timing;
 
 use connect::{Connector, Shared};

@@ -159,6 +159,8 @@ struct Inner {
     captured: AtomicU64,
     captured_bytes: AtomicU64,
     received: AtomicU64,
+    /// Open taps (whole packets for OS detection), see `crate::tap`.
+    taps: Arc<crate::tap::Taps>,
 }
 
 /// Handle on the raw engine; dropping it stops its threads.
@@ -237,6 +239,39 @@ impl RawIo {
     /// gateway, not loopback, not one of our own addresses).
     pub fn link_for(&self, target: IpAddr) -> Option<Link> {
         self.inner.routes.link_for(target, self.inner.config.source)
+    }
+
+    /// The source address of packets to `target`: `-S` when given, else
+    /// the route's.
+    pub fn source_for(&self, target: IpAddr) -> Option<IpAddr> {
+        let inner = &self.inner;
+        inner
+            .config
+            .source
+            .filter(|s| s.is_ipv4() == target.is_ipv4())
+            .or_else(|| inner.routes.source_for(target))
+    }
+
+    /// Sends a complete IP packet built by the caller (OS detection's
+    /// probes), counted in the packet statistics. Waits for room in the
+    /// send queue.
+    pub async fn send_packet(&self, target: IpAddr, bytes: Vec<u8>) -> Result<(), SendError> {
+        let permit = self
+            .inner
+            .out
+            .reserve()
+            .await
+            .map_err(|_| SendError::Busy)?;
+        let out = Out::Ip(bytes, target);
+        self.inner.count_sent(&out);
+        permit.send(out);
+        Ok(())
+    }
+
+    /// Opens a tap on `source`: a copy of every IP packet captured from
+    /// that address until the tap is dropped (see [`crate::tap`]).
+    pub fn tap(&self, source: IpAddr) -> crate::tap::Tap {
+        crate::tap::Tap::new(&self.inner.taps, source)
     }
 
     /// Sends `probe` to `target` and waits up to `timeout` for a reply.
@@ -324,12 +359,7 @@ impl RawIo {
             local: if proto == KEY_PROTO { 0 } else { local },
         };
         let cookie = inner.cookie(&key);
-        let src = inner
-            .config
-            .source
-            .filter(|s| s.is_ipv4() == target.is_ipv4())
-            .or_else(|| inner.routes.source_for(target))
-            .ok_or(SendError::NoRoute)?;
+        let src = self.source_for(target).ok_or(SendError::NoRoute)?;
         let ids = Ids {
             local,
             cookie,
@@ -478,6 +508,7 @@ impl Inner {
             captured: AtomicU64::new(0),
             captured_bytes: AtomicU64::new(0),
             received: AtomicU64::new(0),
+            taps: Arc::default(),
         }
     }
 
@@ -659,6 +690,9 @@ fn receive_loop(inner: &Inner, capture: &Capture) {
 }
 
 fn dispatch(inner: &Inner, bytes: &[u8], meta: &Meta) {
+    if meta.protocol != ethertype::ARP {
+        inner.taps.offer(bytes);
+    }
     let mac = meta.src_mac.filter(|m| *m != [0; 6]);
     if meta.protocol == ethertype::ARP {
         let Ok(packet) = ArpPacket::new_checked(bytes) else {
