@@ -7,5 +7,6 @@
 //! replies, the matcher scores it against a database of references.
 
 pub mod fingerprint;
+pub mod probes;
 
 pub use fingerprint::{Fingerprint, Test};
