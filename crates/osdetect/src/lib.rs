@@ -6,6 +6,7 @@
 //! The shared type is [`Fingerprint`]: the probe side builds it from the
 //! replies, the matcher scores it against a database of references.
 
+pub mod compute;
 pub mod fingerprint;
 pub mod probes;
 
