@@ -111,6 +111,280 @@ fn xml_matches(os: &OsResult) -> &[OsMatch] {
     }
 }
 
+/// One class as Nmap's classification keeps it: the first match that
+/// has it gives its accuracy.
+struct Class<'a> {
+    vendor: &'a str,
+    family: &'a str,
+    generation: &'a str,
+    device_type: &'a str,
+    cpe: &'a [String],
+    accuracy: u8,
+}
+
+/// Nmap's list of distinct classes (vendor, family, generation, device
+/// type), and how many of them come from perfect matches. `None` when
+/// Nmap does not classify: no matches, or more classes of perfect matches
+/// than it keeps.
+fn classes(os: &OsResult) -> Option<(Vec<Class<'_>>, usize)> {
+    if os.verdict == OsVerdict::NoMatch {
+        return None;
+    }
+    let mut list: Vec<Class<'_>> = Vec::new();
+    let mut perfect = 0;
+    'matches: for m in &os.matches {
+        let exact = m.accuracy >= 100;
+        for c in &m.classes {
+            let known = list.iter().any(|k| {
+                k.vendor == c.vendor
+                    && k.family == c.family
+                    && k.device_type == c.device_type
+                    && k.generation == c.generation
+            });
+            if known {
+                continue;
+            }
+            if list.len() == MAX_CLASSES {
+                if exact {
+                    return None;
+                }
+                break 'matches;
+            }
+            // Once there are perfect classes, lesser matches add nothing.
+            if perfect > 0 && !exact {
+                break 'matches;
+            }
+            list.push(Class {
+                vendor: &c.vendor,
+                family: &c.family,
+                generation: &c.generation,
+                device_type: &c.device_type,
+                cpe: &c.cpe,
+                accuracy: m.accuracy,
+            });
+            if exact {
+                perfect += 1;
+            }
+        }
+    }
+    (!list.is_empty()).then_some((list, perfect))
+}
+
+/// A vendor and family ("Linux", "Lab&Co embedded") with its generations
+/// joined by `|` and the accuracy of its first class.
+struct Family {
+    name: String,
+    generations: String,
+    accuracy: u8,
+}
+
+/// Adds `item` to `list` unless it is there; false when the list is full.
+fn add_new<'a>(list: &mut Vec<&'a str>, item: &'a str) -> bool {
+    if list.contains(&item) {
+        return true;
+    }
+    if list.len() == MAX_CLASS_MEMBERS {
+        return false;
+    }
+    list.push(item);
+    true
+}
+
+/// The "Device type:", "Running:" and "OS CPE:" lines, derived from the
+/// classes as Nmap does; empty when Nmap prints none of them.
+fn classification(os: &OsResult) -> String {
+    let mut s = String::new();
+    let Some((list, perfect)) = classes(os) else {
+        return s;
+    };
+    let guess = guessing(os);
+    let mut types: Vec<&str> = Vec::new();
+    let mut cpes: Vec<&str> = Vec::new();
+    let mut families: Vec<Family> = Vec::new();
+    let mut overflow = false;
+    for (i, c) in list.iter().enumerate() {
+        // The matches are already those within 10 % of the best.
+        if (!guess && i >= perfect) || (c.accuracy < 100 && i > 9) {
+            break;
+        }
+        overflow |= !add_new(&mut types, c.device_type);
+        for cpe in c.cpe {
+            overflow |= !add_new(&mut cpes, cpe);
+        }
+        let name = if c.vendor == c.family {
+            c.family.to_string()
+        } else {
+            format!("{} {}", c.vendor, c.family)
+        };
+        if let Some(f) = families.iter_mut().find(|f| f.name == name) {
+            // Nmap skips a generation already contained in the list, even
+            // as part of another one.
+            if !c.generation.is_empty() && !f.generations.contains(c.generation) {
+                if !f.generations.is_empty() {
+                    f.generations.push('|');
+                }
+                f.generations.push_str(c.generation);
+            }
+            continue;
+        }
+        if families.len() == MAX_CLASS_MEMBERS {
+            overflow = true;
+            break;
+        }
+        families.push(Family {
+            name,
+            generations: c.generation.to_string(),
+            accuracy: c.accuracy,
+        });
+    }
+    if overflow || families.is_empty() {
+        return s;
+    }
+    let _ = writeln!(s, "Device type: {}", esc(&types.join("|")));
+    s.push_str("Running");
+    if perfect == 0 {
+        s.push_str(" (JUST GUESSING)");
+    }
+    s.push_str(": ");
+    for (i, f) in families.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push_str(&esc(&f.name));
+        if !f.generations.is_empty() {
+            let _ = write!(s, " {}", esc(&f.generations));
+        }
+        // Nmap compares the family's index with the number of perfect
+        // classes here.
+        if i >= perfect {
+            let _ = write!(s, " ({}%)", f.accuracy);
+        }
+    }
+    s.push('\n');
+    if !cpes.is_empty() {
+        s.push_str("OS CPE:");
+        for cpe in cpes {
+            let _ = write!(s, " {}", esc(cpe));
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// The fingerprint block of normal output: "TCP/IP fingerprint:", the
+/// text, a blank line.
+fn normal_fingerprint(s: &mut String, run: &RunInfo, os: &OsResult) {
+    let form = fp_block(run, os);
+    if form == FpBlock::Hidden {
+        return;
+    }
+    s.push_str("TCP/IP fingerprint:\n");
+    for line in fingerprint_text(os, form).lines() {
+        s.push_str(&esc(line));
+        s.push('\n');
+    }
+    s.push('\n');
+}
+
+/// The OS lines of a host's normal report, in Nmap's order (after the MAC
+/// address, before Service Info). Some are `-v` only.
+pub(crate) fn normal(s: &mut String, run: &RunInfo, os: &OsResult) {
+    let vv = very_verbose(run);
+    if os.unreliable && os.verdict != OsVerdict::TooMany {
+        s.push_str("Warning: OSScan results may be unreliable because we could not find at least 1 open and 1 closed port\n");
+    }
+    s.push_str(&classification(os));
+    let not_ideal = |s: &mut String| {
+        if let Some(reason) = &os.omit_reason {
+            let _ = writeln!(s, "OS fingerprint not ideal because: {}", esc(reason));
+        }
+    };
+    match os.verdict {
+        OsVerdict::Perfect => {
+            let names: Vec<String> = os.matches.iter().map(|m| esc(&m.name)).collect();
+            let _ = writeln!(s, "OS details: {}", names.join(", "));
+        }
+        OsVerdict::NoExact => {
+            if vv {
+                not_ideal(s);
+            }
+            if guessing(os) && !os.matches.is_empty() {
+                s.push_str("Aggressive OS guesses: ");
+                for (i, m) in os.matches.iter().take(MAX_GUESSES).enumerate() {
+                    if i > 0 {
+                        s.push_str(", ");
+                    }
+                    let _ = write!(s, "{} ({}%)", esc(&m.name), m.accuracy);
+                }
+                s.push('\n');
+            }
+            if os.omit_reason.is_none() {
+                s.push_str("No exact OS matches for host (If you know what OS is running on it, see https://nmap.org/submit/ ).\n");
+            } else {
+                s.push_str("No exact OS matches for host (test conditions non-ideal).\n");
+            }
+        }
+        OsVerdict::NoMatch => {
+            if os.omit_reason.is_none() {
+                s.push_str("No OS matches for host (If you know what OS is running on it, see https://nmap.org/submit/ ).\n");
+            } else {
+                not_ideal(s);
+                s.push_str("No OS matches for host\n");
+            }
+        }
+        OsVerdict::TooMany => {
+            s.push_str("Too many fingerprints match this host to give specific OS details\n");
+        }
+    }
+    normal_fingerprint(s, run, os);
+    if let Some(u) = &os.uptime
+        && run.verbose > 0
+    {
+        let days = u.seconds as f64 / 86400.0;
+        if u.lastboot.is_empty() {
+            let _ = writeln!(s, "Uptime guess: {days:.3} days");
+        } else {
+            let _ = writeln!(
+                s,
+                "Uptime guess: {days:.3} days (since {})",
+                esc(&u.lastboot)
+            );
+        }
+    }
+    if let Some(d) = os.distance {
+        let plural = if d == 1 { "" } else { "s" };
+        let _ = writeln!(s, "Network Distance: {d} hop{plural}");
+    }
+    if run.verbose > 0 {
+        if let Some(t) = &os.tcp_sequence {
+            let _ = writeln!(
+                s,
+                "TCP Sequence Prediction: Difficulty={} ({})",
+                t.index,
+                esc(&t.difficulty)
+            );
+        }
+        if let Some(ip) = &os.ipid_sequence {
+            let _ = writeln!(s, "IP ID Sequence Generation: {}", esc(&ip.class));
+        }
+    }
+}
+
+/// The grepable fields, each after a tab: `OS:` (perfect matches only,
+/// joined with `|`), `Seq Index:`, `IP ID Seq:`.
+pub(crate) fn grepable(s: &mut String, os: &OsResult) {
+    if os.verdict == OsVerdict::Perfect && !os.matches.is_empty() {
+        let names: Vec<String> = os.matches.iter().map(|m| esc(&m.name)).collect();
+        let _ = write!(s, "\tOS: {}", names.join("|"));
+    }
+    if let Some(t) = &os.tcp_sequence {
+        let _ = write!(s, "\tSeq Index: {}", t.index);
+    }
+    if let Some(ip) = &os.ipid_sequence {
+        let _ = write!(s, "\tIP ID Seq: {}", esc(&ip.class));
+    }
+}
+
 /// `<os>…</os>` and `<uptime>`, `<distance>`, `<tcpsequence>`,
 /// `<ipidsequence>`, `<tcptssequence>`, each on its own line, in Nmap's
 /// order (after `<ports>`, before `<hostscript>`).

@@ -421,3 +421,23 @@ fn os_xml_matches_nmap() {
         }
     }
 }
+
+#[test]
+fn os_normal_matches_nmap() {
+    for name in LAB_RUNS {
+        let sc = scenario(name);
+        if utc_machine(&sc) {
+            check(&sc, Format::Normal, "nmap");
+        }
+    }
+}
+
+#[test]
+fn os_grepable_matches_nmap() {
+    for name in LAB_RUNS {
+        let sc = scenario(name);
+        if utc_machine(&sc) {
+            check(&sc, Format::Grepable, "gnmap");
+        }
+    }
+}
