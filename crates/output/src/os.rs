@@ -43,7 +43,7 @@ fn very_verbose(run: &RunInfo) -> bool {
 
 /// Nmap guesses with `--osscan-guess` and whenever the fingerprint cannot
 /// be submitted.
-fn guessing(os: &OsResult) -> bool {
+pub(crate) fn guessing(os: &OsResult) -> bool {
     os.guessing || os.omit_reason.is_some()
 }
 
@@ -103,7 +103,7 @@ fn fingerprint_text(os: &OsResult, form: FpBlock) -> String {
 
 /// The `<osmatch>` elements Nmap writes: every perfect match, or the first
 /// guesses; none when there are too many or no matches.
-fn xml_matches(os: &OsResult) -> &[OsMatch] {
+pub(crate) fn xml_matches(os: &OsResult) -> &[OsMatch] {
     match os.verdict {
         OsVerdict::Perfect => &os.matches,
         OsVerdict::NoExact => &os.matches[..os.matches.len().min(MAX_GUESSES)],
@@ -480,5 +480,162 @@ pub(crate) fn xml(s: &mut String, run: &RunInfo, os: &OsResult) {
             let _ = write!(s, " values=\"{}\"", x(&ts.values));
         }
         s.push_str("/>\n");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nmaps_model::OsClass;
+
+    fn class(vendor: &str, family: &str, generation: &str, cpe: &str) -> OsClass {
+        OsClass {
+            vendor: vendor.into(),
+            family: family.into(),
+            generation: generation.into(),
+            device_type: "general purpose".into(),
+            accuracy: 0,
+            cpe: vec![cpe.into()],
+        }
+    }
+
+    fn matched(name: &str, accuracy: u8, classes: Vec<OsClass>) -> OsMatch {
+        OsMatch {
+            name: name.into(),
+            accuracy,
+            line: 1,
+            classes,
+        }
+    }
+
+    #[test]
+    fn more_than_eight_families_print_no_classification() {
+        let matches = (0..9)
+            .map(|i| {
+                let v = format!("V{i}");
+                matched(&v, 95, vec![class(&v, "F", "", "cpe:/o:x")])
+            })
+            .collect();
+        let mut os = OsResult {
+            matches,
+            guessing: true,
+            ..OsResult::default()
+        };
+        assert_eq!(classification(&os), "");
+        os.matches.truncate(8);
+        let lines = classification(&os);
+        assert!(
+            lines.starts_with(
+                "Device type: general purpose\nRunning (JUST GUESSING): V0 F (95%), V1 F (95%)"
+            ),
+            "{lines}"
+        );
+        assert!(lines.ends_with("OS CPE: cpe:/o:x\n"), "{lines}");
+        // Without guessing, imperfect matches are not classified.
+        os.guessing = false;
+        assert_eq!(classification(&os), "");
+    }
+
+    #[test]
+    fn too_many_perfect_classes_are_not_classified() {
+        let many = |n: usize| OsResult {
+            verdict: OsVerdict::TooMany,
+            matches: (0..n)
+                .map(|i| {
+                    matched(
+                        "L",
+                        100,
+                        vec![class("Linux", "Linux", &format!("{i}.X"), "c")],
+                    )
+                })
+                .collect(),
+            ..OsResult::default()
+        };
+        assert_eq!(classification(&many(37)), "");
+        // 36 classes fit; one family, its generations joined.
+        let lines = classification(&many(36));
+        assert!(lines.starts_with("Device type: general purpose\nRunning: Linux 0.X|1.X|2.X|"));
+    }
+
+    #[test]
+    fn generations_join_once_and_perfect_matches_shut_out_guesses() {
+        let os = OsResult {
+            verdict: OsVerdict::Perfect,
+            matches: vec![
+                matched(
+                    "A",
+                    100,
+                    vec![
+                        class("Linux", "Linux", "2.6.X", "cpe:/o:linux:linux_kernel:2.6"),
+                        // Contained in "2.6.X": Nmap leaves it out.
+                        class("Linux", "Linux", "6.X", "cpe:/o:linux:linux_kernel:6"),
+                        class("Linux", "Linux", "3.X", "cpe:/o:linux:linux_kernel:3"),
+                    ],
+                ),
+                matched(
+                    "B",
+                    97,
+                    vec![class("Apple", "macOS", "13.X", "cpe:/o:apple")],
+                ),
+            ],
+            guessing: true,
+            ..OsResult::default()
+        };
+        assert_eq!(
+            classification(&os),
+            "Device type: general purpose\nRunning: Linux 2.6.X|3.X\nOS CPE: cpe:/o:linux:linux_kernel:2.6 cpe:/o:linux:linux_kernel:6 cpe:/o:linux:linux_kernel:3\n"
+        );
+    }
+
+    #[test]
+    fn fingerprint_wraps_at_72_characters_or_splits_per_test() {
+        let os = OsResult {
+            fingerprint: format!("SCAN({})\nT2(R=N)", "x".repeat(100)),
+            ..OsResult::default()
+        };
+        let wrapped = fingerprint_text(&os, FpBlock::Wrapped);
+        let lines: Vec<&str> = wrapped.lines().collect();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].len(), 75);
+        assert_eq!(lines[1], format!("OS:{}){}", "x".repeat(33), "T2(R=N)"));
+        assert_eq!(
+            fingerprint_text(&os, FpBlock::PerTest),
+            format!("SCAN({})\nT2(R=N)\n", "x".repeat(100))
+        );
+    }
+
+    #[test]
+    fn verbosity_decides_the_fingerprint_block() {
+        let mut run = RunInfo {
+            args: Vec::new(),
+            start: std::time::SystemTime::UNIX_EPOCH,
+            scan_info: Vec::new(),
+            verbose: 1,
+            debugging: 0,
+            reason: false,
+            open_only: false,
+            list_scan: false,
+            ping_only: false,
+            version_scan: false,
+            script_scan: false,
+            stylesheet: None,
+            os_scan: true,
+        };
+        let mut os = OsResult {
+            verdict: OsVerdict::Perfect,
+            ..OsResult::default()
+        };
+        assert_eq!(fp_block(&run, &os), FpBlock::Hidden);
+        os.show_fingerprint = true;
+        assert_eq!(fp_block(&run, &os), FpBlock::Wrapped);
+        os.show_fingerprint = false;
+        os.verdict = OsVerdict::TooMany;
+        assert_eq!(fp_block(&run, &os), FpBlock::Hidden);
+        os.verdict = OsVerdict::NoExact;
+        assert_eq!(fp_block(&run, &os), FpBlock::Wrapped);
+        os.omit_reason = Some("Timing level 5 (Insane) used".into());
+        assert_eq!(fp_block(&run, &os), FpBlock::Hidden);
+        run.debugging = 1;
+        assert_eq!(fp_block(&run, &os), FpBlock::PerTest);
     }
 }

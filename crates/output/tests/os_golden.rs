@@ -8,8 +8,8 @@ mod common;
 use chrono::{DateTime, Local, Offset};
 use common::*;
 use nmaps_model::{
-    Host, HostState, OsClass, OsMatch, OsResult, OsVerdict, PortState, PortUsed, Protocol,
-    Reason, RunInfo, RunStats, ScanInfo, ScanType, SequenceClass, TcpSequence, Uptime,
+    Host, HostState, OsClass, OsMatch, OsResult, OsVerdict, PortState, PortUsed, Protocol, Reason,
+    RunInfo, RunStats, ScanInfo, ScanType, SequenceClass, TcpSequence, Uptime,
 };
 use nmaps_output::{Format, WriterOptions};
 use std::time::Duration;
@@ -199,7 +199,9 @@ fn from_xml(name: &'static str, doc: &str) -> Scenario {
             }
             "port" => {
                 let n: u16 = t.num("portid");
-                h.unwrap().ports.push(port(n, PortState::Open, Reason::SynAck, None));
+                h.unwrap()
+                    .ports
+                    .push(port(n, PortState::Open, Reason::SynAck, None));
             }
             "state" => {
                 let p = h.unwrap().ports.last_mut().unwrap();
@@ -346,6 +348,13 @@ fn strip_engine_output(s: &str) -> String {
 
 fn scenario(name: &'static str) -> Scenario {
     let mut sc = from_xml(name, &golden(name, "xml"));
+    if name.starts_with("unfit") {
+        // -p 22,80: no closed TCP port, so Nmap warns and will not ask for
+        // the fingerprint.
+        let os = sc.hosts[0].os.as_mut().unwrap();
+        os.unreliable = true;
+        os.omit_reason = Some("Missing a closed TCP port so results incomplete".into());
+    }
     if name == "toomany" {
         // Nine perfect matches (db/toomany): no <osmatch> in the XML, but
         // Nmap still classifies them.
@@ -355,7 +364,7 @@ fn scenario(name: &'static str) -> Scenario {
             .map(|i| OsMatch {
                 name: format!("Lab Linux {i}"),
                 accuracy: 100,
-                line: 46 + 18 * (i - 1),
+                line: 47 + 17 * (i - 1),
                 classes: vec![OsClass {
                     vendor: "Linux".into(),
                     family: "Linux".into(),
@@ -398,7 +407,15 @@ fn check(sc: &Scenario, format: Format, ext: &str) {
 /// o1–o3: the lab hosts against Nmap's database (`-O`, `-O -v`, `-O -vv
 /// --osscan-guess`); the others against the small databases of `db/`.
 const LAB_RUNS: &[&str] = &[
-    "o1", "o2", "o3", "perfect", "guess", "toomany", "nomatch",
+    "o1",
+    "o2",
+    "o3",
+    "perfect",
+    "guess",
+    "toomany",
+    "nomatch",
+    "unfit",
+    "unfitnone",
 ];
 
 #[test]
@@ -440,4 +457,116 @@ fn os_grepable_matches_nmap() {
             check(&sc, Format::Grepable, "gnmap");
         }
     }
+}
+
+/// OS names, classes, CPEs and fingerprint text with markup, quotes and
+/// raw control bytes (a hostile or broken database): XML stays valid,
+/// normal and grepable output get no raw control byte.
+#[test]
+fn hostile_os_text_is_escaped() {
+    let mut sc = scenario("perfect");
+    let nasty =
+        "a<b>&\"q\" 'x' \u{1b}[31mred\u{7}\u{7f}\r\nNmap scan report for 192.0.2.1\u{0}\u{202e}";
+    let os = sc.hosts[0].os.as_mut().unwrap();
+    for m in &mut os.matches {
+        m.name = format!("{}{nasty}", m.name);
+        for c in &mut m.classes {
+            c.vendor.push_str(nasty);
+            c.family.push_str(nasty);
+            c.generation.push_str(nasty);
+            c.device_type.push_str(nasty);
+            c.cpe.push(format!("cpe:/o:{nasty}"));
+        }
+    }
+    os.fingerprint = format!("SCAN(V=7.93%P={nasty})SEQ(SP=1)");
+    os.omit_reason = Some(nasty.to_string());
+    os.uptime.as_mut().unwrap().lastboot = nasty.to_string();
+    os.tcp_sequence.as_mut().unwrap().difficulty = nasty.to_string();
+    os.ipid_sequence.as_mut().unwrap().class = nasty.to_string();
+    sc.run.verbose = 2;
+    let xml = render(
+        Format::Xml,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.hosts,
+        &sc.stats,
+    );
+    assert!(xml.contains("<osfingerprint"), "{xml}");
+    assert!(xml.is_ascii());
+    if let Some(r) = xmllint(&xml, "hostile-os") {
+        r.unwrap_or_else(|e| panic!("{e}\n{xml}"));
+    }
+    for format in [Format::Normal, Format::Grepable] {
+        let text = render(
+            format,
+            &WriterOptions::default(),
+            &sc.run,
+            &sc.hosts,
+            &sc.stats,
+        );
+        assert!(text.contains("a<b>&\"q\" 'x' \\x1B[31mred"), "{text}");
+        assert!(
+            !text
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t' || c == '\u{202e}'),
+            "{format:?}: {text:?}"
+        );
+        assert!(!text.contains("\nNmap scan report for 192.0.2.1"));
+        // Tabs separate grepable fields; none comes from the OS texts.
+        let tabs = if format == Format::Grepable { 6 } else { 0 };
+        assert_eq!(text.matches('\t').count(), tabs, "{format:?}");
+    }
+    // The whole model, unaltered, in JSON.
+    let json = render(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.hosts,
+        &sc.stats,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let os = &v["hosts"][0]["os"];
+    assert_eq!(os["omit_reason"], nasty);
+    assert_eq!(
+        os["osmatch"][0]["name"],
+        format!("Lab Linux 5.X-6.X <kernel> & \"friends\"{nasty}")
+    );
+}
+
+/// The `os` object of docs/json.md.
+#[test]
+fn json_os_object() {
+    let sc = scenario("perfect");
+    let json = render(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.hosts,
+        &sc.stats,
+    );
+    for example in [
+        r#""os":{"verdict":"perfect","portused":[{"state":"open","proto":"tcp","portid":22},{"state":"closed","proto":"tcp","portid":1},{"state":"closed","proto":"udp","portid":"#,
+        r#""osmatch":[{"name":"Lab Linux 5.X-6.X <kernel> & \"friends\"","accuracy":100,"line":47,"osclass":[{"type":"general purpose","vendor":"Linux","osfamily":"Linux","osgen":"5.X","accuracy":100,"cpe":["cpe:/o:linux:linux_kernel:5"]},"#,
+        r#"{"type":"WAP","vendor":"Lab&Co <Labs>","osfamily":"embedded","accuracy":100,"cpe":["cpe:/h:lab:box_\"1\"<2>&3"]}]}]},"uptime":{"seconds":1,"lastboot":"Sun Nov 29 12:53:13 2026"},"distance":1,"#,
+        r#""distance":1,"tcpsequence":{"index":262,"difficulty":"Good luck!","values":"#,
+        r#""ipidsequence":{"class":"All zeros","values":"0,0,0,0,0,0"},"tcptssequence":{"class":"other","values":"#,
+    ] {
+        assert!(json.contains(example), "{example}\n{json}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let host = &v["hosts"][0];
+    assert_eq!(host["uptime"]["seconds"], 1);
+    assert!(host["os"].get("guessing").is_none());
+    // Too many matches: classified, but no osmatch, as in XML.
+    let sc = scenario("toomany");
+    let json = render(
+        Format::Json,
+        &WriterOptions::default(),
+        &sc.run,
+        &sc.hosts,
+        &sc.stats,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["hosts"][0]["os"]["verdict"], "too_many");
+    assert_eq!(v["hosts"][0]["os"]["osmatch"], serde_json::json!([]));
 }
