@@ -570,3 +570,43 @@ fn json_os_object() {
     assert_eq!(v["hosts"][0]["os"]["verdict"], "too_many");
     assert_eq!(v["hosts"][0]["os"]["osmatch"], serde_json::json!([]));
 }
+
+/// The terminal report: Nmap's stdout without the banner and without the
+/// engine's progress lines (which the report writer does not print).
+#[test]
+fn os_interactive_stdout_matches_nmap() {
+    let engine = [
+        "Initiating ",
+        "Scanning ",
+        "Completed ",
+        "Discovered open port ",
+        "Retrying OS detection ",
+        "WARNING: OS didn't match until try #",
+        "Read data files from: ",
+        "Read from ",
+        "           Raw packets sent: ",
+    ];
+    for name in LAB_RUNS {
+        let sc = scenario(name);
+        if !utc_machine(&sc) {
+            continue;
+        }
+        let want: String = golden(name, "stdout")
+            .split_inclusive('\n')
+            .skip(1)
+            .filter(|l| !engine.iter().any(|e| l.starts_with(e)))
+            .collect();
+        let got = render(
+            Format::Normal,
+            &interactive(),
+            &sc.run,
+            &sc.hosts,
+            &sc.stats,
+        );
+        let got = got.split_once('\n').map_or("", |(_, rest)| rest);
+        assert!(
+            got == want,
+            "{name}.stdout differs\n--- want\n{want}\n--- got\n{got}"
+        );
+    }
+}
