@@ -304,6 +304,7 @@ fn print_iflist(argv: Vec<String>, opts: &Options, io: &Io) -> i32 {
         version_scan: false,
         script_scan: false,
         stylesheet: None,
+        os_scan: false,
     };
     let wopts = WriterOptions {
         interactive: true,
@@ -522,6 +523,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
         version_scan: opts.version_scan && !opts.list_scan && !opts.ping_scan,
         script_scan: plan.scripts.is_some(),
         stylesheet: plan.stylesheet.clone(),
+        os_scan: false,
     };
     let mut io_error = writers.begin(&run).err();
     // -v lines of the script engine go to the terminal only, as Nmap's.

@@ -164,6 +164,9 @@ pub struct RunInfo {
     pub script_scan: bool,
     /// `<?xml-stylesheet?>` href, `None` for `--no-stylesheet`.
     pub stylesheet: Option<String>,
+    /// `-O` was given: the final "OS detection performed" line (hosts
+    /// without a result still get no OS lines).
+    pub os_scan: bool,
 }
 
 /// How a host name became known.
@@ -681,18 +684,36 @@ pub struct OsResult {
     /// closed UDP, in that order, as far as known.
     pub ports_used: Vec<PortUsed>,
     /// Matches in Nmap's order: the perfect ones, or else the guesses
-    /// within 10 % of the best (`<osmatch>`).
+    /// within 10 % of the best (`<osmatch>`; the writers show at most 10
+    /// guesses). With [`OsVerdict::TooMany`] the perfect matches when Nmap
+    /// still classifies them (more than 8 perfect matches, up to 36): the
+    /// Device type / Running lines are derived from them, but no
+    /// `<osmatch>` is written; empty when even those overflowed.
     pub matches: Vec<OsMatch>,
     /// How the matches are to be read.
     pub verdict: OsVerdict,
     /// Nmap prints guesses as "Aggressive OS guesses" (no perfect match and
     /// `--osscan-guess`, or the fingerprint is not fit for submission).
     pub guessing: bool,
-    /// The fingerprint in Nmap's submission format (the `OS:` lines without
-    /// their prefix, unwrapped), as written to `<osfingerprint>`.
+    /// The fingerprint in Nmap's submission format: the tests one after
+    /// the other without separators, `SCAN(V=7.93%…)SEQ(…)OPS(…)…` (the
+    /// `OS:` lines without their prefix, joined). The writers wrap it into
+    /// `OS:` lines, or put one test per line where Nmap does (too many
+    /// matches, or a fingerprint unfit for submission); newlines in it are
+    /// ignored. Its `G=` (good for submission) is the producer's business.
     pub fingerprint: String,
-    /// Print the fingerprint block ("TCP/IP fingerprint:") in normal output.
+    /// Show the fingerprint block ("TCP/IP fingerprint:", `<osfingerprint>`)
+    /// even where Nmap's verbosity rule would not (Nmap's suggestion to
+    /// submit an IPv6 fingerprint). The writers apply the rule themselves:
+    /// always when no exact match and the fingerprint is fit for submission,
+    /// otherwise only with `-vv` or `-d`.
     pub show_fingerprint: bool,
+    /// Why the fingerprint is not fit for submission (Nmap's reasons, e.g.
+    /// "Missing a closed TCP port so results incomplete"); `None` when it
+    /// is. Makes Nmap guess ("Aggressive OS guesses") and print "No exact OS
+    /// matches for host (test conditions non-ideal)." instead of asking for
+    /// a submission.
+    pub omit_reason: Option<String>,
     /// Not enough open/closed ports for a reliable result (Nmap's warning).
     pub unreliable: bool,
     /// Hops to the host ("Network Distance"), when known.

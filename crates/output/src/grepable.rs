@@ -111,7 +111,17 @@ fn host_lines(run: &RunInfo, host: &Host) -> String {
             let _ = writeln!(s, "{who}\tStatus: Timeout");
         }
         Shown::Scanned => {
-            ports_line(&mut s, run, host, &who);
+            let mut fields = String::new();
+            ports_line(&mut fields, run, host, &who);
+            if let Some(os) = &host.os {
+                let before = fields.len();
+                crate::os::grepable(&mut fields, os);
+                if before == 0 && !fields.is_empty() {
+                    // No port line to append to.
+                    fields.insert_str(0, &who);
+                }
+            }
+            s.push_str(&fields);
             s.push('\n');
         }
         _ => {}

@@ -10,8 +10,8 @@ use crate::show::{Shown, classify};
 use crate::text::{done_counts, format_ctime, join_args};
 use crate::{emit, epoch};
 use nmaps_model::{
-    Exit, Host, HostnameKind, NMAP_COMPAT_VERSION, NMAPS_VERSION, RunInfo, RunStats, ScriptElem,
-    ScriptResult, Service, ServiceMethod, range_list,
+    Exit, Host, HostnameKind, NMAP_COMPAT_VERSION, NMAPS_VERSION, OsResult, RunInfo, RunStats,
+    ScriptElem, ScriptResult, Service, ServiceMethod, range_list,
 };
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -174,6 +174,11 @@ pub(crate) fn host_object(run: &RunInfo, host: &Host, shown: Shown) -> String {
     if shown == Shown::Scanned && !host.ports.is_empty() {
         o = o.raw("ports", &ports(run, host));
     }
+    if shown == Shown::Scanned
+        && let Some(os) = &host.os
+    {
+        o = os_fields(o, os);
+    }
     if shown == Shown::Scanned && !host.scripts.is_empty() {
         o = o.raw("hostscript", &scripts(&host.scripts));
     }
@@ -264,6 +269,92 @@ fn ports(run: &RunInfo, host: &Host) -> String {
         .raw("extraports", &extraports)
         .raw("port", &port)
         .done()
+}
+
+/// `os`, then `uptime`, `distance`, `tcpsequence`, `ipidsequence` and
+/// `tcptssequence`, as XML's `<os>` and the elements after it.
+fn os_fields(mut o: Obj, os: &OsResult) -> Obj {
+    let portused = array(os.ports_used.iter().map(|p| {
+        Obj::new()
+            .str("state", p.state.as_str())
+            .str("proto", p.protocol.as_str())
+            .num("portid", p.port)
+            .done()
+    }));
+    let osmatch = array(crate::os::xml_matches(os).iter().map(|m| {
+        let classes = array(m.classes.iter().map(|c| {
+            let mut k = Obj::new()
+                .str("type", &c.device_type)
+                .str("vendor", &c.vendor)
+                .str("osfamily", &c.family);
+            if !c.generation.is_empty() {
+                k = k.str("osgen", &c.generation);
+            }
+            k.num("accuracy", m.accuracy)
+                .raw("cpe", &array(c.cpe.iter().map(|c| quote(c))))
+                .done()
+        }));
+        Obj::new()
+            .str("name", &m.name)
+            .num("accuracy", m.accuracy)
+            .num("line", m.line)
+            .raw("osclass", &classes)
+            .done()
+    }));
+    let verdict = serde_json::to_value(os.verdict)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let mut v = Obj::new()
+        .str("verdict", &verdict)
+        .raw("portused", &portused)
+        .raw("osmatch", &osmatch);
+    if crate::os::guessing(os) {
+        v = v.raw("guessing", "true");
+    }
+    if let Some(reason) = &os.omit_reason {
+        v = v.str("omit_reason", reason);
+    }
+    if os.unreliable {
+        v = v.raw("unreliable", "true");
+    }
+    if !os.fingerprint.is_empty() {
+        v = v.str("osfingerprint", &os.fingerprint);
+    }
+    o = o.raw("os", &v.done());
+    if let Some(u) = &os.uptime {
+        let mut k = Obj::new().num("seconds", u.seconds);
+        if !u.lastboot.is_empty() {
+            k = k.str("lastboot", &u.lastboot);
+        }
+        o = o.raw("uptime", &k.done());
+    }
+    if let Some(d) = os.distance {
+        o = o.num("distance", d);
+    }
+    if let Some(t) = &os.tcp_sequence {
+        o = o.raw(
+            "tcpsequence",
+            &Obj::new()
+                .num("index", t.index)
+                .str("difficulty", &t.difficulty)
+                .str("values", &t.values)
+                .done(),
+        );
+    }
+    for (key, seq) in [
+        ("ipidsequence", &os.ipid_sequence),
+        ("tcptssequence", &os.tcpts_sequence),
+    ] {
+        if let Some(seq) = seq {
+            let mut k = Obj::new().str("class", &seq.class);
+            if !seq.values.is_empty() {
+                k = k.str("values", &seq.values);
+            }
+            o = o.raw(key, &k.done());
+        }
+    }
+    o
 }
 
 /// `service`: the `<service>` attributes, CPEs as the array `cpe`.

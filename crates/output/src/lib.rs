@@ -17,6 +17,7 @@ mod fold;
 mod grepable;
 mod json;
 mod normal;
+mod os;
 mod script;
 mod service;
 mod show;

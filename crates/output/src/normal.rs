@@ -79,8 +79,19 @@ impl crate::Writer for NormalWriter {
 
     fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()> {
         let mut s = String::new();
-        if stats.exit == Exit::Success && run.version_scan && stats.hosts_up > 0 {
-            s.push_str("Service detection performed. Please report any incorrect results at https://nmap.org/submit/ .\n");
+        if stats.exit == Exit::Success && stats.hosts_up > 0 {
+            let what = match (run.os_scan, run.version_scan) {
+                (true, true) => Some("OS and Service detection"),
+                (true, false) => Some("OS detection"),
+                (false, true) => Some("Service detection"),
+                (false, false) => None,
+            };
+            if let Some(what) = what {
+                let _ = writeln!(
+                    s,
+                    "{what} performed. Please report any incorrect results at https://nmap.org/submit/ ."
+                );
+            }
         }
         match (&stats.exit, self.opts.interactive) {
             (Exit::Error(_), true) => {}
@@ -157,6 +168,9 @@ pub(crate) fn host_report(run: &RunInfo, opts: &WriterOptions, host: &Host) -> S
             }
             ports(&mut s, run, opts, host);
             mac_line(&mut s, host);
+            if let Some(os) = &host.os {
+                crate::os::normal(&mut s, run, os);
+            }
             if let Some(info) = service_info_line(host) {
                 s.push_str(&info);
             }

@@ -352,6 +352,7 @@ mod tests {
             version_scan,
             script_scan: false,
             stylesheet: None,
+            os_scan: false,
         }
     }
 

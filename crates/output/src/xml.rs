@@ -145,6 +145,9 @@ pub(crate) fn host_element(run: &RunInfo, host: &Host) -> String {
     }
     if shown == Shown::Scanned {
         ports(&mut s, run, host);
+        if let Some(os) = &host.os {
+            crate::os::xml(&mut s, run, os);
+        }
         // Nmap writes no newline after </hostscript>: <times> follows.
         script::xml_wrapped(&mut s, "hostscript", &host.scripts);
     }

@@ -65,6 +65,7 @@ pub fn run(cmd: &str, start: u64, ports: &[u16]) -> RunInfo {
         version_scan: false,
         script_scan: false,
         stylesheet: Some("file:///usr/bin/../share/nmap/nmap.xsl".to_string()),
+        os_scan: false,
     }
 }
 
