@@ -9,5 +9,6 @@
 pub mod compute;
 pub mod fingerprint;
 pub mod probes;
+pub mod stage;
 
 pub use fingerprint::{Fingerprint, Test};
