@@ -216,7 +216,11 @@ impl OsDb {
                     && l.split_once('(')
                         .is_some_and(|(name, _)| test_index(name).is_some()))
         });
-        if newer { Rules::Nmap795 } else { Rules::Nmap793 }
+        if newer {
+            Rules::Nmap795
+        } else {
+            Rules::Nmap793
+        }
     }
 
     pub fn rules(&self) -> Rules {
@@ -497,7 +501,10 @@ fn reference_attrs(test: usize, body: &str, rules: Rules) -> Result<Vec<(&str, &
     for (attr, value) in crate::fingerprint::attrs_of(body) {
         let attr = attr?;
         if attrs.iter().any(|(a, _)| *a == attr) {
-            return Err(format!("{}: attribute {attr} given twice", TEST_ORDER[test]));
+            return Err(format!(
+                "{}: attribute {attr} given twice",
+                TEST_ORDER[test]
+            ));
         }
         attrs.push((attr, value));
     }
@@ -646,10 +653,7 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
             assert!(OsDb::parse(&text).is_err(), "{bad}");
         }
         // Brackets alone select the newer rules.
-        assert_eq!(
-            OsDb::detect_rules("OPS(O1=M[>500]ST11)\n"),
-            Rules::Nmap795
-        );
+        assert_eq!(OsDb::detect_rules("OPS(O1=M[>500]ST11)\n"), Rules::Nmap795);
         assert_eq!(OsDb::detect_rules("Fingerprint X [Y]\n"), Rules::Nmap793);
     }
 
@@ -676,11 +680,24 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
             assert!(e.message.contains(what), "{body:?}: {e}");
         }
         let e = OsDb::parse("Fingerprint A\n").unwrap_err();
-        assert_eq!(e.to_string(), "line 1: Fingerprint before the MatchPoints block");
+        assert_eq!(
+            e.to_string(),
+            "line 1: Fingerprint before the MatchPoints block"
+        );
         let weights = "MatchPoints\nSEQ(SP=x)\n";
-        assert!(OsDb::parse(weights).unwrap_err().message.contains("bad weight"));
+        assert!(
+            OsDb::parse(weights)
+                .unwrap_err()
+                .message
+                .contains("bad weight")
+        );
         let missing = "MatchPoints\nSEQ(SP=25)\n\nFingerprint A\nSEQ(GCD=1)\n";
-        assert!(OsDb::parse(missing).unwrap_err().message.contains("no MatchPoints weight"));
+        assert!(
+            OsDb::parse(missing)
+                .unwrap_err()
+                .message
+                .contains("no MatchPoints weight")
+        );
         assert!(OsDb::parse(&"#".repeat(MAX_LINE + 1)).is_err());
     }
 
@@ -695,7 +712,8 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
 
     #[test]
     fn identical_expressions_are_compiled_once() {
-        let d = db("Fingerprint A\nT2(R=N)\nT3(R=N)\n\nFingerprint B\nT2(R=N)\nT3(DF=N)\n").unwrap();
+        let d =
+            db("Fingerprint A\nT2(R=N)\nT3(R=N)\n\nFingerprint B\nT2(R=N)\nT3(DF=N)\n").unwrap();
         assert_eq!(d.exprs.len(), 1);
         assert_eq!(d.entries.len(), 4);
     }
@@ -703,13 +721,19 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
     #[test]
     fn load_reports_the_path() {
         let e = OsDb::load(Path::new("/nonexistent/nmap-os-db")).unwrap_err();
-        assert!(e.to_string().starts_with("/nonexistent/nmap-os-db: "), "{e}");
+        assert!(
+            e.to_string().starts_with("/nonexistent/nmap-os-db: "),
+            "{e}"
+        );
         let dir = std::env::temp_dir().join(format!("osdb-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("bad-os-db");
         std::fs::write(&f, format!("{POINTS}\nFingerprint A\nSEQ(SP=1\n")).unwrap();
         let e = OsDb::load(&f).unwrap_err();
-        assert_eq!(e.to_string(), format!("{}: line 17: SEQ: missing ')'", f.display()));
+        assert_eq!(
+            e.to_string(),
+            format!("{}: line 17: SEQ: missing ')'", f.display())
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -250,7 +250,10 @@ fn byte_at(s: &[u8], i: usize) -> u8 {
 }
 
 fn find(s: &[u8], from: usize, to: usize, c: u8) -> Option<usize> {
-    s.get(from..to)?.iter().position(|b| *b == c).map(|i| from + i)
+    s.get(from..to)?
+        .iter()
+        .position(|b| *b == c)
+        .map(|i| from + i)
 }
 
 /// Compares `n` bytes of `a` from `i` with `n` bytes of `b` from `j`, as

@@ -251,7 +251,9 @@ pub(crate) fn clip(s: &str) -> String {
 /// prefix and surrounding blanks.
 fn join_lines(text: &str) -> Result<String, FingerprintError> {
     if text.len() > MAX_TEXT {
-        return Err(err(format!("fingerprint text longer than {MAX_TEXT} bytes")));
+        return Err(err(format!(
+            "fingerprint text longer than {MAX_TEXT} bytes"
+        )));
     }
     let mut joined = String::with_capacity(text.len());
     for line in text.lines() {
@@ -298,10 +300,16 @@ pub(crate) fn attrs_of(body: &str) -> impl Iterator<Item = (Result<&str, String>
     } else {
         Some(body.split('%'))
     };
-    pieces.into_iter().flatten().map(|piece| match piece.split_once('=') {
-        Some((a, v)) if !a.is_empty() => (Ok(a), v),
-        _ => (Err(format!("expected attr=value, got {:?}", clip(piece))), ""),
-    })
+    pieces
+        .into_iter()
+        .flatten()
+        .map(|piece| match piece.split_once('=') {
+            Some((a, v)) if !a.is_empty() => (Ok(a), v),
+            _ => (
+                Err(format!("expected attr=value, got {:?}", clip(piece))),
+                "",
+            ),
+        })
 }
 
 /// How Nmap measured the distance to the host (`DC` in the `SCAN` line).

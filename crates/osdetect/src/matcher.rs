@@ -174,7 +174,11 @@ pub fn match_fingerprint(db: &OsDb, fp: &Fingerprint) -> MatchList {
         if !(accuracy >= requirement || accuracy == 1.0) {
             continue;
         }
-        if let Some(pos) = list.entries.iter().position(|c| refs[c.index].name == r.name) {
+        if let Some(pos) = list
+            .entries
+            .iter()
+            .position(|c| refs[c.index].name == r.name)
+        {
             if list.entries[pos].accuracy >= accuracy {
                 continue;
             }
@@ -301,11 +305,7 @@ fn os_match(db: &OsDb, c: &Candidate) -> OsMatch {
         name: r.name.clone(),
         accuracy,
         line: r.line,
-        classes: r
-            .classes
-            .iter()
-            .map(|k| os_class(k, accuracy))
-            .collect(),
+        classes: r.classes.iter().map(|k| os_class(k, accuracy)).collect(),
     }
 }
 
@@ -512,7 +512,11 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
         let d = db(&body);
         let f = fp("SEQ(TI=Z%II=I%TS=A%SS=S)");
         let l = match_fingerprint(&d, &f);
-        let got: Vec<_> = l.candidates().iter().map(|c| (c.index, c.accuracy)).collect();
+        let got: Vec<_> = l
+            .candidates()
+            .iter()
+            .map(|c| (c.index, c.accuracy))
+            .collect();
         // Ties keep file order; 0.789 is under the threshold.
         assert_eq!(got, [(0, 1.0), (2, 1.0)]);
         assert_eq!(l.perfect_count(), 2);
@@ -520,9 +524,15 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
         assert_eq!(v, OsVerdict::Perfect);
         assert!(!g);
         assert_eq!(m.len(), 2);
-        assert_eq!((m[0].name.as_str(), m[0].accuracy, m[0].line), ("Exact", 100, 16));
+        assert_eq!(
+            (m[0].name.as_str(), m[0].accuracy, m[0].line),
+            ("Exact", 100, 16)
+        );
         assert_eq!(m[1].classes[0].accuracy, 100);
-        let d = db(&print("Edge", "T1(R=Y%DF=N%S=O%A=S+%F=AS%RD=0%Q=%T=40%TG=40)"));
+        let d = db(&print(
+            "Edge",
+            "T1(R=Y%DF=N%S=O%A=S+%F=AS%RD=0%Q=%T=40%TG=40)",
+        ));
         // Possible 100+20+20+20+30+20+20+15+15 = 260; miss DF (20) and the
         // two TTLs (30): 210/260 = 0.807 (out); miss only Q+T (35): 0.865.
         let out = fp("T1(R=Y%DF=Y%S=O%A=S+%F=AS%RD=0%Q=%T=41%TG=41)");
@@ -537,7 +547,10 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
     #[test]
     fn the_threshold_is_inclusive() {
         // ECN weighs 300; missing T, TG and W (45) leaves 255/300 = 0.85.
-        let d = db(&print("Edge", "ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=)"));
+        let d = db(&print(
+            "Edge",
+            "ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=)",
+        ));
         let f = fp("ECN(R=Y%DF=Y%T=41%TG=41%W=FAF1%O=M5B4%CC=Y%Q=)");
         assert_eq!(acc(&d, 0, &f), 0.85);
         assert_eq!(match_fingerprint(&d, &f).best_accuracy(), Some(0.85));
@@ -610,7 +623,10 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
         // 36 at 0.9 and the 0.88 one cannot enter.
         let mut body = String::new();
         for i in 0..40 {
-            body += &print(&format!("R{i}"), "ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=R)");
+            body += &print(
+                &format!("R{i}"),
+                "ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=R)",
+            );
         }
         body += &print("Late", "ECN(R=Y%DF=Y%T=41%TG=40%W=FAF0%O=M5B4%CC=Y%Q=R)");
         let d = db(&body);
@@ -627,7 +643,10 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
         let mut body = String::new();
         body += &print("Best", "ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=R)"); // 280/300
         for i in 0..12 {
-            body += &print(&format!("G{i}"), "ECN(R=Y%DF=Y%T=41%TG=40%W=FAF0%O=M5B4%CC=Y%Q=R)"); // 265/300
+            body += &print(
+                &format!("G{i}"),
+                "ECN(R=Y%DF=Y%T=41%TG=40%W=FAF0%O=M5B4%CC=Y%Q=R)",
+            ); // 265/300
         }
         body += &print("Far", "ECN(R=Y%DF=Y%T=41%TG=41%W=FAF1%O=M5B5%CC=Y%Q=)"); // 240/300 < .85
         let d = db(&body);
@@ -639,7 +658,7 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
         assert_eq!(m.len(), 10);
         assert_eq!((m[0].name.as_str(), m[0].accuracy), ("Best", 93));
         assert_eq!((m[1].name.as_str(), m[1].accuracy), ("G0", 88));
-        assert_eq!(os_result(&d, &l, false).2, false);
+        assert!(!os_result(&d, &l, false).2);
         // Classes: all distinct, cut after ten; none without guessing.
         assert_eq!(os_classes(&d, &l, true).len(), 10);
         assert!(os_classes(&d, &l, false).is_empty());
@@ -671,7 +690,10 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
         assert_eq!(m[1].classes.len(), 2);
         assert_eq!(m[1].classes[1].generation, "");
         let k = os_classes(&d, &l, true);
-        let names: Vec<_> = k.iter().map(|c| (c.family.as_str(), c.generation.as_str())).collect();
+        let names: Vec<_> = k
+            .iter()
+            .map(|c| (c.family.as_str(), c.generation.as_str()))
+            .collect();
         assert_eq!(names, [("Linux", "4.X"), ("Linux", "5.X"), ("Box", "")]);
         assert_eq!(k[0].cpe, ["cpe:/o:linux:linux_kernel:4"]);
         assert!(k.iter().all(|c| c.accuracy == 91));
@@ -679,13 +701,16 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
 
     #[test]
     fn best_try_prefers_a_perfect_try_then_the_best() {
-        let d = db(&print("A", "ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=)"));
+        let d = db(&print(
+            "A",
+            "ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=)",
+        ));
         let near = fp("ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=R)");
         let nearer = fp("ECN(R=Y%DF=Y%T=40%TG=40%W=FAF1%O=M5B4%CC=Y%Q=)");
         let exact = fp("ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=)");
         let none = fp("ECN(R=N)");
         assert_eq!(best_try(&d, &[]), None);
-        assert_eq!(best_try(&d, &[none.clone()]).map(|t| t.0), Some(0));
+        assert_eq!(best_try(&d, std::slice::from_ref(&none)).map(|t| t.0), Some(0));
         let pick = |t: &[Fingerprint]| best_try(&d, t).unwrap().0;
         assert_eq!(pick(&[near.clone(), nearer.clone(), exact.clone()]), 2);
         assert_eq!(pick(&[near.clone(), nearer.clone(), near.clone()]), 1);
@@ -697,7 +722,10 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
         let d = OsDb::parse(POINTS).unwrap();
         let l = match_fingerprint(&d, &fp("ECN(R=Y)"));
         assert!(l.is_empty());
-        assert_eq!(os_result(&d, &l, true), (Vec::new(), OsVerdict::NoMatch, false));
+        assert_eq!(
+            os_result(&d, &l, true),
+            (Vec::new(), OsVerdict::NoMatch, false)
+        );
         assert!(os_classes(&d, &l, true).is_empty());
         assert_eq!(compare(&d, 0, &fp("")), None);
     }
