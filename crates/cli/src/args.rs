@@ -25,6 +25,11 @@ pub struct Options {
     pub version_trace: bool,
     pub versiondb: Option<String>,
     pub all_ports: bool,
+    /// `-O` and its options.
+    pub os_scan: bool,
+    pub osscan_limit: bool,
+    pub osscan_guess: bool,
+    pub max_os_tries: Option<u32>,
     /// `--script` rules (split on commas), `-sC`, and the other script options.
     pub scripts: Vec<String>,
     pub default_scripts: bool,
@@ -413,6 +418,19 @@ pub fn parse(args: &[String]) -> Result<Options, UsageError> {
             Id::Aggressive => {
                 o.version_scan = true;
                 o.default_scripts = true;
+                o.os_scan = true;
+            }
+            Id::OsScan => o.os_scan = true,
+            Id::OsScanLimit => o.osscan_limit = true,
+            Id::OsScanGuess => o.osscan_guess = true,
+            Id::MaxOsTries => {
+                let n: u32 = number(id, &v)?;
+                if !(1..=50).contains(&n) {
+                    return Err(UsageError(
+                        "Bogus --max-os-tries argument specified, must be between 1 and 50 (inclusive)".into(),
+                    ));
+                }
+                o.max_os_tries = Some(n);
             }
             Id::ScriptArgs => {
                 nmaps_script::parse_script_args(&v).map_err(|e| bad(id, &v, &e))?;
@@ -575,6 +593,11 @@ fn check_combinations(o: &Options) -> Result<(), UsageError> {
     if o.list_scan && o.ping_scan {
         return Err(UsageError("-sL and -sn cannot be used together".into()));
     }
+    if o.os_scan && o.ipv6 {
+        return Err(UsageError(
+            "-O with IPv6 (-6) is not supported yet (Nmap uses a separate IPv6 engine)".into(),
+        ));
+    }
     if (o.list_scan || o.ping_scan) && (o.ports.is_some() || o.fast || o.top_ports.is_some()) {
         return Err(UsageError(
             "-p/-F/--top-ports cannot be used with -sL or -sn (no port scan)".into(),
@@ -708,7 +731,10 @@ mod tests {
             ("--host-timeout 5q", "--host-timeout \"5q\""),
             ("--min-rate -3", "--min-rate \"-3\""),
             ("--traceroute", "--traceroute is not supported yet"),
-            ("-O", "-O is not supported yet"),
+            ("-D 192.0.2.1", "-D is not supported yet"),
+            ("-6 -O", "-O with IPv6"),
+            ("--max-os-tries 51", "--max-os-tries"),
+            ("--max-os-tries 0", "between 1 and 50"),
             ("-iR 5", "-iR 5"),
             ("-oA -", "-oA \"-\""),
             ("-sn -sT", "-sL and -sn"),
@@ -745,7 +771,12 @@ mod tests {
         assert!(t.max_hostgroup >= t.min_hostgroup);
         assert_eq!(p("-v -v0").unwrap().verbose, 0);
         assert_eq!(p("-v2 -v").unwrap().verbose, 3);
-        assert!(p("-A -h").unwrap().help, "-h wins over an unsupported flag");
+        assert!(p("-D x -h").unwrap().help, "-h wins over an unsupported flag");
+        let a = p("-A").unwrap();
+        assert!(a.os_scan && a.version_scan && a.default_scripts, "-A is -sV -O -sC");
+        let o = p("-O --osscan-limit --fuzzy --max-os-tries 3").unwrap();
+        assert!(o.os_scan && o.osscan_limit && o.osscan_guess);
+        assert_eq!(o.max_os_tries, Some(3));
         assert!(p("--max-rate 1e-20").is_err());
     }
 

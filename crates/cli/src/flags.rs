@@ -168,10 +168,10 @@ flags! {
     ScriptTimeout: [Long("script-timeout")], Required, Script, true, "--script-timeout <time>", "Stop scripts after this long";
     ScriptUnsafe: [Long("script-unsafe")], None, Script, true, "--script-unsafe", "Let scripts use os.execute, io.popen and files (trusted scripts only)";
 
-    OsScan: [Short('O')], Optional, Os, false, "-O", "OS detection";
-    OsScanLimit: [Long("osscan-limit")], None, Os, false, "--osscan-limit", "Only fingerprint promising targets";
-    OsScanGuess: [Long("osscan-guess"), Long("fuzzy")], None, Os, false, "--osscan-guess", "Guess OS more aggressively";
-    MaxOsTries: [Long("max-os-tries")], Required, Os, false, "--max-os-tries <n>", "OS detection attempts per host";
+    OsScan: [Short('O')], Optional, Os, true, "-O", "Enable OS detection (IPv4)";
+    OsScanLimit: [Long("osscan-limit")], None, Os, true, "--osscan-limit", "Limit OS detection to promising targets";
+    OsScanGuess: [Long("osscan-guess"), Long("fuzzy")], None, Os, true, "--osscan-guess", "Guess OS more aggressively";
+    MaxOsTries: [Long("max-os-tries")], Required, Os, true, "--max-os-tries <n>", "OS detection attempts per host (1-50, default 5)";
 
     Timing: [Short('T'), Long("timing")], Required, Timing, true, "-T<0-5>", "Timing template (higher is faster)";
     MinHostgroup: [Long("min-hostgroup")], Required, Timing, true, "--min-hostgroup <size>", "At least this many hosts scanned side by side";
@@ -231,7 +231,7 @@ flags! {
 
     Ipv6: [Short('6')], None, Misc, true, "-6", "IPv6 scanning";
     Ipv4: [Short('4')], None, Misc, true, "-4", "IPv4 scanning (the default)";
-    Aggressive: [Short('A')], None, Misc, true, "-A", "Version detection and default scripts (OS detection and traceroute when they exist)";
+    Aggressive: [Short('A')], None, Misc, true, "-A", "OS detection, version detection and default scripts (traceroute when it exists)";
     DataDir: [Long("datadir")], Required, Misc, true, "--datadir <dirname>", "Read data files (nmap-services) from here";
     ServiceDb: [Long("servicedb")], Required, Misc, true, "--servicedb <file>", "Read the services table from this file";
     SendEth: [Long("send-eth")], None, Misc, true, "--send-eth/--send-ip", "Send raw Ethernet frames / IP packets";
@@ -643,7 +643,8 @@ mod tests {
         for f in FLAGS.iter().filter(|f| !f.usage.is_empty()) {
             assert!(h.contains(f.usage), "{}", f.usage);
         }
-        assert!(h.contains("-O: OS detection [not supported yet]"), "{h}");
+        assert!(h.contains("-O: Enable OS detection (IPv4)"), "{h}");
+        assert!(h.contains("-D <decoy1,decoy2[,ME],...>: Hide the scan among decoys [not supported yet]"), "{h}");
     }
 
     #[test]

@@ -427,7 +427,11 @@ fn open_output(name: &str, append: bool, io: &Io) -> io::Result<Box<dyn Write + 
 }
 
 /// Whether the plan sends anything through the raw engine.
-fn needs_raw(plan: &nmaps_engine::Plan) -> bool {
+fn needs_raw(plan: &plan::Plan) -> bool {
+    plan.os.is_some() || needs_raw_engine(&plan.engine)
+}
+
+fn needs_raw_engine(plan: &nmaps_engine::Plan) -> bool {
     use nmaps_engine::{Discovery, Mode, ScanTechnique};
     let raw_scan = plan.mode == Mode::Scan
         && plan
@@ -523,7 +527,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
         version_scan: opts.version_scan && !opts.list_scan && !opts.ping_scan,
         script_scan: plan.scripts.is_some(),
         stylesheet: plan.stylesheet.clone(),
-        os_scan: false,
+        os_scan: plan.os.is_some(),
     };
     let mut io_error = writers.begin(&run).err();
     // -v lines of the script engine go to the terminal only, as Nmap's.
@@ -579,7 +583,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
     };
     let engines = nmaps_engine::Engines {
         connector: Arc::new(TcpConnector::new(opts.source)),
-        raw: if needs_raw(&plan.engine) {
+        raw: if needs_raw(&plan) {
             match RawIo::start(raw_config(&opts)) {
                 Ok(io) => Some(Arc::new(io)),
                 Err(e) => {
@@ -594,6 +598,9 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
         },
     };
     let raw_io = engines.raw.clone();
+    if let (Some(os), Some(raw)) = (&plan.os, &raw_io) {
+        os.attach(raw.clone());
+    }
     let summary = nmaps_engine::run(
         &plan.engine,
         &mut targets,

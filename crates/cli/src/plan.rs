@@ -36,6 +36,8 @@ pub struct Plan {
     pub engine: nmaps_engine::Plan,
     /// The script engine, when scripts run (`--script`, `-sC`, `-A`).
     pub scripts: Option<Arc<nmaps_script::ScriptEngine>>,
+    /// OS detection (`-O`), which needs the raw engine handed to it.
+    pub os: Option<Arc<nmaps_osdetect::stage::OsScan>>,
     pub scan_info: Vec<ScanInfo>,
     pub services: &'static Services,
     pub mac_vendors: &'static MacVendors,
@@ -110,6 +112,61 @@ fn version_stage(
         }));
     }
     Ok(Some(Arc::new(nmaps_service::scan::VersionScan::new(db, v))))
+}
+
+/// The reference database of `-O`: `nmap-os-db` in the data directory,
+/// else the project's own.
+fn load_os_matcher(
+    opts: &Options,
+) -> Result<Arc<dyn nmaps_osdetect::stage::Matcher>, PlanError> {
+    let file = data_dir(opts)
+        .map(|d| d.join("nmap-os-db"))
+        .filter(|f| f.exists());
+    nmaps_osdetect::dbmatch::load(file.as_deref()).map_err(PlanError::Io)
+}
+
+/// The `-O` stage, when asked for.
+fn os_stage(
+    opts: &Options,
+    privileged: bool,
+    out: &Out,
+) -> Result<Option<Arc<nmaps_osdetect::stage::OsScan>>, PlanError> {
+    if !opts.os_scan || opts.list_scan {
+        return Ok(None);
+    }
+    if !privileged {
+        return Err(PlanError::Io(
+            "TCP/IP fingerprinting (for OS scan) requires root privileges.\nQUITTING!".into(),
+        ));
+    }
+    if opts.ping_scan {
+        return Err(PlanError::Io(
+            "WARNING: OS Scan is unreliable without a port scan.  You need to use a scan type along with it, such as -sS, -sT, -sF, etc instead of -sn\nQUITTING!".into(),
+        ));
+    }
+    let timing = opts.timing();
+    let out = out.clone();
+    let o = nmaps_osdetect::stage::Options {
+        max_tries: opts.max_os_tries.unwrap_or(5),
+        limit: opts.osscan_limit,
+        guess: opts.osscan_guess,
+        scan_delay: opts.scan_delay.unwrap_or_default(),
+        timing_level: opts.timing_level.unwrap_or(3),
+        udp_scan: opts.udp_scan,
+        version_scan: opts.version_scan,
+        ttl: opts.ttl,
+        min_rtt: timing.min_rtt,
+        max_rtt: timing.max_rtt,
+        verbose: opts.verbose,
+        log: Some(Arc::new(move |line: String| {
+            use std::io::Write;
+            let _ = writeln!(out.clone(), "{line}");
+        })),
+    };
+    Ok(Some(Arc::new(nmaps_osdetect::stage::OsScan::new(
+        o,
+        load_os_matcher(opts)?,
+    ))))
 }
 
 /// Whether the run loads scripts (`--script`, `-sC`, `-A`).
@@ -519,6 +576,15 @@ pub fn resolve(opts: &Options, io: &crate::Io) -> Result<Plan, PlanError> {
             .then(|| format!("file://{}", local.display()))
     };
 
+    // -sO turns OS detection off, with Nmap's warning.
+    let os = if opts.os_scan && opts.proto_scan {
+        io.err_line(format_args!(
+            "WARNING: Disabling OS Scan (-O) as it is incompatible with the IPProto Scan (-sO)"
+        ));
+        None
+    } else {
+        os_stage(opts, privileged, &io.out)?
+    };
     let scripts = if wants_scripts(opts) && !opts.list_scan {
         Some(script_engine(opts, None, privileged, &io.out)?)
     } else {
@@ -526,6 +592,7 @@ pub fn resolve(opts: &Options, io: &crate::Io) -> Result<Plan, PlanError> {
     };
     Ok(Plan {
         scripts: scripts.clone(),
+        os: os.clone(),
         engine: nmaps_engine::Plan {
             mode,
             discovery,
@@ -535,6 +602,7 @@ pub fn resolve(opts: &Options, io: &crate::Io) -> Result<Plan, PlanError> {
             privileged,
             stages: version_stage(opts, services, &io.out)?
                 .into_iter()
+                .chain(os.map(|o| o as Arc<dyn nmaps_engine::HostStage>))
                 .chain(scripts.clone().map(|e| {
                     Arc::new(nmaps_script::ScriptScan::new(e)) as Arc<dyn nmaps_engine::HostStage>
                 }))

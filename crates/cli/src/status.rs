@@ -46,6 +46,15 @@ pub fn event_text(event: &Event) -> String {
                 elapsed.as_secs_f64()
             )
         }
+        // OS detection prints its own lines, per host and try.
+        Event::StageBegin {
+            task: "OS detection",
+            ..
+        }
+        | Event::StageEnd {
+            task: "OS detection",
+            ..
+        } => String::new(),
         Event::StageBegin {
             task: "Script scan",
             hosts,

@@ -18,6 +18,7 @@
 
 pub mod compute;
 pub mod db;
+pub mod dbmatch;
 pub mod expr;
 pub mod fingerprint;
 pub mod matcher;

@@ -18,7 +18,7 @@
 //! the same).
 
 use crate::compute::{Collector, FinishContext, IpIdClass, TryResult, TsClass, difficulty};
-use crate::fingerprint::{Fingerprint, TEST_ORDER, Test};
+use crate::fingerprint::{DistanceMethod, Fingerprint, ScanLine, merge_tries, submission_text};
 use crate::probes::{self, IpFields, Kind, SEQ_PROBES, Targets, TryIds};
 use nmaps_engine::HostStage;
 use nmaps_engine::raw::RawIo;
@@ -107,12 +107,8 @@ pub struct Classified {
     pub verdict: OsVerdict,
     /// Accuracy of the best reference, 0–1.
     pub best: f64,
-}
-
-impl Classified {
-    pub fn perfect(&self) -> bool {
-        matches!(self.verdict, OsVerdict::Perfect | OsVerdict::TooMany)
-    }
+    /// A perfect match without the list overflowing: no more tries.
+    pub perfect: bool,
 }
 
 /// Scores fingerprints against a reference database.
@@ -361,7 +357,7 @@ impl OsScan {
                 result.hops.map(|h| (h, 'I'))
             };
             let classified = self.matcher.classify(&result.fingerprint, false);
-            let perfect = classified.perfect();
+            let perfect = classified.perfect;
             state.tries.push(result);
             state.classified.push(classified);
             try_no += 1;
@@ -392,7 +388,7 @@ impl OsScan {
             if !c.matches.is_empty() && c.best > best_acc {
                 best = i;
                 best_acc = c.best;
-                if c.perfect() {
+                if c.perfect {
                     break;
                 }
             }
@@ -416,23 +412,14 @@ impl OsScan {
         used(PortState::Closed, Protocol::Tcp, ports.closed_found);
         used(PortState::Closed, Protocol::Udp, state.closed_udp);
         let good = reason.is_none() && classified.verdict != OsVerdict::TooMany;
-        let scan = ScanLine {
-            open: ports.open,
-            closed: ports.closed_found,
-            closed_udp: state.closed_udp,
-            private: is_private(host.addr),
-            distance: state.distance,
-            good,
-            mac: host.mac.as_ref().map(|m| m.addr),
-            time: SystemTime::now(),
-        };
-        let tries: Vec<&Fingerprint> = state.tries.iter().map(|t| &t.fingerprint).collect();
+        let scan = scan_line(host, ports, state, good);
+        let tries: Vec<Fingerprint> = state.tries.iter().map(|t| t.fingerprint.clone()).collect();
         let mut result = OsResult {
             ports_used,
             matches: classified.matches,
             verdict: classified.verdict,
             guessing: self.opts.guess,
-            fingerprint: submission_text(&scan, &merge(&tries)),
+            fingerprint: submission_text(&scan, &merge_tries(&tries)),
             show_fingerprint: false,
             omit_reason: reason,
             unreliable,
@@ -635,6 +622,38 @@ impl HostStage for OsScan {
     }
 }
 
+/// The `SCAN(...)` line of the host's fingerprint.
+fn scan_line(host: &Host, ports: &Ports, state: &HostState, good: bool) -> ScanLine {
+    use chrono::{Datelike, TimeZone};
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let (month, day) = chrono::Local
+        .timestamp_opt(secs, 0)
+        .single()
+        .map_or((0, 0), |t| (t.month() as u8, t.day() as u8));
+    ScanLine {
+        version: nmaps_model::NMAP_COMPAT_VERSION.to_string(),
+        engine: "4".into(),
+        month,
+        day,
+        open_tcp: ports.open,
+        closed_tcp: ports.closed_found,
+        closed_udp: state.closed_udp,
+        private: is_private(host.addr),
+        distance: state.distance.map(|d| d.0),
+        distance_method: state.distance.map(|d| match d.1 {
+            'L' => DistanceMethod::Localhost,
+            'D' => DistanceMethod::Direct,
+            _ => DistanceMethod::Icmp,
+        }),
+        good,
+        mac_prefix: host.mac.as_ref().map(|m| [m.addr[0], m.addr[1], m.addr[2]]),
+        time: secs as u32,
+        platform: PLATFORM.into(),
+    }
+}
+
 /// "name (addr)" or "addr", as Nmap's `NameIP`.
 fn name_ip(host: &Host) -> String {
     match host.display_name() {
@@ -680,82 +699,10 @@ fn ctime(secs: i64) -> String {
         .unwrap_or_default()
 }
 
-/// The `SCAN(...)` line of a submission fingerprint.
-#[derive(Debug, Clone, PartialEq)]
-struct ScanLine {
-    open: Option<u16>,
-    closed: Option<u16>,
-    closed_udp: Option<u16>,
-    private: bool,
-    distance: Option<(i32, char)>,
-    good: bool,
-    mac: Option<[u8; 6]>,
-    time: SystemTime,
-}
-
-impl ScanLine {
-    fn text(&self) -> String {
-        use chrono::{Datelike, TimeZone};
-        let secs = self
-            .time
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let (month, day) = chrono::Local
-            .timestamp_opt(secs, 0)
-            .single()
-            .map_or((0, 0), |t| (t.month(), t.day()));
-        let port = |p: Option<u16>| p.map(|p| p.to_string()).unwrap_or_default();
-        let mut s = format!(
-            "SCAN(V={}%E=4%D={month}/{day}%OT={}%CT={}%CU={}%PV={}",
-            nmaps_model::NMAP_COMPAT_VERSION,
-            port(self.open),
-            port(self.closed),
-            port(self.closed_udp),
-            if self.private { 'Y' } else { 'N' }
-        );
-        if let Some((d, method)) = self.distance {
-            s.push_str(&format!("%DS={d}%DC={method}"));
-        }
-        s.push_str(&format!("%G={}", if self.good { 'Y' } else { 'N' }));
-        if let Some(m) = self.mac {
-            s.push_str(&format!("%M={:02X}{:02X}{:02X}", m[0], m[1], m[2]));
-        }
-        s.push_str(&format!("%TM={:X}%P={PLATFORM})", secs as u32));
-        s
-    }
-}
-
-/// The tests of every try in one fingerprint, as Nmap 7.93's `mergeFPs`:
-/// tests in the standard order, a test dropped when an earlier one of the
-/// same name has the same attribute names (7.93 compares the names only,
-/// not the values).
-fn merge(tries: &[&Fingerprint]) -> Fingerprint {
-    let mut all: Vec<&Test> = tries.iter().flat_map(|f| f.tests.iter()).collect();
-    let rank = |t: &Test| TEST_ORDER.iter().position(|n| *n == t.name).unwrap_or(usize::MAX);
-    all.sort_by_key(|t| rank(t));
-    let mut out: Vec<Test> = Vec::new();
-    for t in all {
-        let names = |t: &Test| t.attrs.iter().map(|(a, _)| a.clone()).collect::<Vec<_>>();
-        if !out.iter().any(|o| o.name == t.name && names(o) == names(t)) {
-            out.push(t.clone());
-        }
-    }
-    Fingerprint { tests: out }
-}
-
-/// `SCAN(...)` then every test, without separators.
-fn submission_text(scan: &ScanLine, fp: &Fingerprint) -> String {
-    let mut s = scan.text();
-    for t in &fp.tests {
-        let attrs: Vec<String> = t.attrs.iter().map(|(a, v)| format!("{a}={v}")).collect();
-        s.push_str(&format!("{}({})", t.name, attrs.join("%")));
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fingerprint::Test;
 
     fn test(name: &str, attrs: &[(&str, &str)]) -> Test {
         let mut t = Test::new(name);
@@ -766,46 +713,32 @@ mod tests {
     }
 
     #[test]
-    fn merge_keeps_tests_whose_attribute_names_differ() {
-        // The lab's web host over two tries: U1 unanswered the first time.
+    fn the_scan_line_and_merged_tries() {
         let a = Fingerprint {
-            tests: vec![
-                test("SEQ", &[("SP", "FF"), ("TI", "Z")]),
-                test("ECN", &[("R", "Y"), ("TG", "40")]),
-                test("T4", &[("R", "N")]),
-                test("U1", &[("R", "N")]),
-            ],
+            tests: vec![test("ECN", &[("R", "Y"), ("TG", "40")]), test("U1", &[("R", "N")])],
         };
         let b = Fingerprint {
-            tests: vec![
-                test("SEQ", &[("SP", "101"), ("TI", "Z")]),
-                test("ECN", &[("R", "Y"), ("T", "40")]),
-                test("T4", &[("R", "Y"), ("DF", "Y")]),
-                test("U1", &[("R", "Y"), ("T", "40")]),
-            ],
+            tests: vec![test("ECN", &[("R", "Y"), ("T", "40")]), test("U1", &[("R", "N")])],
         };
-        let m = merge(&[&a, &b]);
-        let scan = ScanLine {
+        let mut host = host_with(&[]);
+        host.mac = Some(nmaps_model::Mac {
+            addr: [2, 0, 0xc6, 0x12, 0, 10],
+            vendor: None,
+        });
+        let ports = Ports {
             open: Some(22),
-            closed: Some(81),
-            closed_udp: None,
-            private: false,
-            distance: Some((1, 'D')),
-            good: true,
-            mac: Some([2, 0, 0xc6, 0x12, 0, 10]),
-            time: SystemTime::UNIX_EPOCH + Duration::from_secs(0x6B0C_1FAA),
+            closed_found: Some(81),
+            closed: 81,
+            closed_udp_found: None,
         };
-        let text = submission_text(&scan, &m);
-        let tests = &text[text.find(")SEQ").unwrap() + 1..];
-        assert_eq!(
-            tests,
-            "SEQ(SP=FF%TI=Z)ECN(R=Y%TG=40)ECN(R=Y%T=40)T4(R=N)T4(R=Y%DF=Y)U1(R=N)U1(R=Y%T=40)"
-        );
-        assert!(text.starts_with(&format!(
-            "SCAN(V={}%E=4%D=",
-            nmaps_model::NMAP_COMPAT_VERSION
-        )));
-        assert!(text.contains("%OT=22%CT=81%CU=%PV=N%DS=1%DC=D%G=Y%M=0200C6%TM=6B0C1FAA%P=x86_64-pc-linux-gnu)"));
+        let state = HostState {
+            closed_udp: Some(40125),
+            distance: Some((1, 'D')),
+            ..HostState::default()
+        };
+        let text = submission_text(&scan_line(&host, &ports, &state, true), &merge_tries(&[a, b]));
+        assert!(text.contains("%OT=22%CT=81%CU=40125%PV=N%DS=1%DC=D%G=Y%M=0200C6%TM="), "{text}");
+        assert!(text.ends_with("ECN(R=Y%TG=40)ECN(R=Y%T=40)U1(R=N)"), "{text}");
     }
 
     #[test]
@@ -830,6 +763,7 @@ mod tests {
                     OsVerdict::NoMatch
                 },
                 best: self.0,
+                perfect: self.0 >= 1.0,
             }
         }
     }
