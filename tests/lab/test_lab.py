@@ -652,84 +652,10 @@ def test_default_scripts_like_nmap(lab):
 OS_HOSTS = ["web", "db", "mail", "ns", "fw", "far"]
 # 81 is closed everywhere but on fw, where 83 answers with a reset.
 OS_FLAGS = ["-O", "-n", "-p", "22,80,81,83"]
-# Attributes that depend on timing, and how far apart nmap and nmaps may
-# be: Nmap's own references for a system give these as ranges (e.g.
-# SP=FC-10A, ISR=102-10C, GCD=1-6) because one host measured twice does not
-# give the same values. SP and ISR: within 0x10 (their ranges are about
-# 0x10 wide). GCD: both small (1-6) or equal. TS: Linux draws a random
-# timestamp offset per connection, so its rate is noise: both at least
-# 0x10 (random), or equal.
-OS_TIMED = {
-    "SP": lambda a, b: abs(int(a, 16) - int(b, 16)) <= 0x10,
-    "ISR": lambda a, b: abs(int(a, 16) - int(b, 16)) <= 0x10,
-    "GCD": lambda a, b: a == b or (int(a, 16) <= 6 and int(b, 16) <= 6),
-    "TS": lambda a, b: a == b or (a not in "0U" and b not in "0U" and int(a, 16) >= 0x10 and int(b, 16) >= 0x10),
-}
-
-
-def os_results(xml_text, who):
-    """Per host: the fingerprint's tests (name -> answered variant, else
-    the R=N one), the best accuracy and the names at it, distance, TCP
-    ports used."""
-    import xml.etree.ElementTree as ET
-
-    start = xml_text.find("<?xml")
-    root = ET.fromstring(xml_text[start:])
-    out = {}
-    for h in root.findall("host"):
-        addr = next(a.get("addr") for a in h.findall("address") if a.get("addrtype") == "ipv4")
-        os_el = h.find("os")
-        assert os_el is not None, f"{who}: no <os> for {addr}"
-        fp = os_el.find("osfingerprint")
-        assert fp is not None, f"{who}: no fingerprint for {addr}"
-        tests = {}
-        for name, body in re.findall(r"([A-Z0-9]+)\(([^)]*)\)", fp.get("fingerprint").replace("OS:", "").replace("\n", "")):
-            if name == "SCAN":
-                continue
-            attrs = dict(kv.split("=", 1) for kv in body.split("%") if "=" in kv)
-            # Keep the most complete variant: an answered one over R=N.
-            if name not in tests or (tests[name].get("R") == "N" and attrs.get("R") != "N"):
-                tests[name] = attrs
-        matches = [(m.get("name"), int(m.get("accuracy"))) for m in os_el.findall("osmatch")]
-        best = max((a for _, a in matches), default=None)
-        dist = h.find("distance")
-        out[addr] = {
-            "tests": tests,
-            "best": best,
-            "top": {n for n, a in matches if a == best},
-            "distance": dist.get("value") if dist is not None else None,
-            "portused": sorted((p.get("state"), p.get("portid")) for p in os_el.findall("portused") if p.get("proto") == "tcp"),
-            "udp_used": [p.get("state") for p in os_el.findall("portused") if p.get("proto") == "udp"],
-        }
-    return out
-
-
-def os_diffs(ours, theirs):
-    diffs = []
-    for addr in sorted(set(ours) | set(theirs)):
-        a, b = theirs.get(addr), ours.get(addr)
-        if a is None or b is None:
-            diffs.append(f"{addr}: only in {'nmaps' if a is None else 'nmap'}")
-            continue
-        for k in ("best", "distance", "portused", "udp_used"):
-            if a[k] != b[k]:
-                diffs.append(f"{addr} {k}: nmap {a[k]} nmaps {b[k]}")
-        if a["best"] is not None and not (a["top"] & b["top"]):
-            diffs.append(f"{addr} top match: nmap {sorted(a['top'])} nmaps {sorted(b['top'])}")
-        for t in sorted(set(a["tests"]) | set(b["tests"])):
-            ta, tb = a["tests"].get(t, {}), b["tests"].get(t, {})
-            for attr in sorted(set(ta) | set(tb)):
-                va, vb = ta.get(attr), tb.get(attr)
-                same = va == vb or (va is not None and vb is not None and attr in OS_TIMED and OS_TIMED[attr](va, vb))
-                if not same:
-                    diffs.append(f"{addr} {t}.{attr}: nmap {va} nmaps {vb}")
-    return diffs
-
-
 def test_conform_os_detection(lab):
     """nmap -O and nmaps -O --datadir /usr/share/nmap on every answering lab
     host (one command each): the same fingerprint values (timing-dependent
-    ones within OS_TIMED), the same best accuracy with a shared top match,
+    ones within conform.OS_TIMED), the same best accuracy with a shared top match,
     the same distance and ports used. Reruns both while they differ (a
     busy lab loses a reply now and then), as conform.py --attempts."""
     require_nmaps()
@@ -737,11 +663,11 @@ def test_conform_os_detection(lab):
     for attempt in range(3):
         p = lab_exec(lab, "nmap", *OS_FLAGS, "-oX", "-", *targets, timeout=300)
         assert p.returncode == 0, p.stderr
-        theirs = os_results(p.stdout, "nmap")
+        theirs = conform.os_results(p.stdout, "nmap")
         q = lab_exec(lab, NMAPS, "--datadir", NMAP_DB, *OS_FLAGS, "-oX", "-", *targets, timeout=300)
         assert q.returncode == 0, q.stderr
-        ours = os_results(q.stdout, "nmaps")
-        diffs = os_diffs(ours, theirs)
+        ours = conform.os_results(q.stdout, "nmaps")
+        diffs = conform.os_diffs(ours, theirs)
         if not diffs:
             break
     assert len(theirs) == len(OS_HOSTS), theirs.keys()
