@@ -680,3 +680,22 @@ def test_os_detection_needs_privileges_and_ipv4(lab):
     assert p.returncode == 1 and "TCP/IP fingerprinting (for OS scan) requires root privileges." in p.stderr, p
     p = lab_exec(lab, NMAPS, "-6", "-O", "-p", "22", HOSTS["web"]["ipv6"])
     assert p.returncode == 2 and "-O with IPv6" in p.stderr, p
+
+
+def test_os_detection_embedded_database(lab):
+    """Without --datadir nmaps uses its own database (data/os-db, measured by
+    tools/os-capture.py): the lab's hosts, on the kernel's defaults, are a
+    perfect match for the "defaults" reference, near and behind the router."""
+    require_nmaps()
+    targets = [HOSTS["web"]["ipv4"], HOSTS["far"]["ipv4"]]
+    p = lab_exec(lab, NMAPS, "-O", "-n", "-p", "22,80,81", "-oX", "-", *targets, timeout=300)
+    assert p.returncode == 0, p.stderr
+    import xml.etree.ElementTree as ET
+
+    root = ET.fromstring(p.stdout[p.stdout.find("<?xml"):])
+    for h in root.findall("host"):
+        matches = [(m.get("name"), m.get("accuracy")) for m in h.findall("os/osmatch")]
+        assert matches == [("Linux (lab, defaults)", "100")], matches
+        cpes = [c.text for c in h.findall("os/osmatch/osclass/cpe")]
+        assert cpes == ["cpe:/o:linux:linux_kernel:6"], cpes
+    assert len(root.findall("host")) == 2

@@ -1353,6 +1353,23 @@ mod tests {
     }
 
     #[test]
+    fn the_embedded_database_knows_the_lab_hosts() {
+        use crate::stage::Matcher;
+        let m = crate::dbmatch::DbMatcher::new(std::sync::Arc::new(crate::OsDb::embedded().clone()));
+        for data in [
+            include_str!("../testdata/lab-web.txt"),
+            include_str!("../testdata/lab-far.txt"),
+        ] {
+            let (_, _, r) = replay(data);
+            let c = m.classify(&r.fingerprint, false);
+            assert!(c.perfect, "{c:?}");
+            let names: Vec<&str> = c.matches.iter().map(|m| m.name.as_str()).collect();
+            assert_eq!(names, ["Linux (lab, defaults)"]);
+            assert_eq!(c.matches[0].classes[0].cpe, ["cpe:/o:linux:linux_kernel:6"]);
+        }
+    }
+
+    #[test]
     fn ip_id_classes() {
         use IpIdClass::*;
         let cases: &[(&[u16], bool, IpIdClass)] = &[
