@@ -771,9 +771,15 @@ mod tests {
         assert!(t.max_hostgroup >= t.min_hostgroup);
         assert_eq!(p("-v -v0").unwrap().verbose, 0);
         assert_eq!(p("-v2 -v").unwrap().verbose, 3);
-        assert!(p("-D x -h").unwrap().help, "-h wins over an unsupported flag");
+        assert!(
+            p("-D x -h").unwrap().help,
+            "-h wins over an unsupported flag"
+        );
         let a = p("-A").unwrap();
-        assert!(a.os_scan && a.version_scan && a.default_scripts, "-A is -sV -O -sC");
+        assert!(
+            a.os_scan && a.version_scan && a.default_scripts,
+            "-A is -sV -O -sC"
+        );
         let o = p("-O --osscan-limit --fuzzy --max-os-tries 3").unwrap();
         assert!(o.os_scan && o.osscan_limit && o.osscan_guess);
         assert_eq!(o.max_os_tries, Some(3));

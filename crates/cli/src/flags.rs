@@ -644,7 +644,12 @@ mod tests {
             assert!(h.contains(f.usage), "{}", f.usage);
         }
         assert!(h.contains("-O: Enable OS detection (IPv4)"), "{h}");
-        assert!(h.contains("-D <decoy1,decoy2[,ME],...>: Hide the scan among decoys [not supported yet]"), "{h}");
+        assert!(
+            h.contains(
+                "-D <decoy1,decoy2[,ME],...>: Hide the scan among decoys [not supported yet]"
+            ),
+            "{h}"
+        );
     }
 
     #[test]

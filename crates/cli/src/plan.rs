@@ -116,9 +116,7 @@ fn version_stage(
 
 /// The reference database of `-O`: `nmap-os-db` in the data directory,
 /// else the project's own.
-fn load_os_matcher(
-    opts: &Options,
-) -> Result<Arc<dyn nmaps_osdetect::stage::Matcher>, PlanError> {
+fn load_os_matcher(opts: &Options) -> Result<Arc<dyn nmaps_osdetect::stage::Matcher>, PlanError> {
     let file = data_dir(opts)
         .map(|d| d.join("nmap-os-db"))
         .filter(|f| f.exists());

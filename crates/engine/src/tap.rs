@@ -173,7 +173,10 @@ mod tests {
         taps.offer(&ipv4(a, b"mine"));
         let got = tap.recv().await.unwrap();
         assert_eq!(got.bytes, ipv4(a, b"mine"));
-        assert!(tap.try_recv().is_none(), "the other host's packet is not here");
+        assert!(
+            tap.try_recv().is_none(),
+            "the other host's packet is not here"
+        );
         assert_eq!(twin.try_recv().unwrap().bytes, got.bytes);
         drop(tap);
         assert_eq!(taps.open.load(Ordering::Relaxed), 1);

@@ -528,8 +528,7 @@ impl Collector {
             return false;
         }
         let udp_view = nmaps_wire::UdpPacket::new_unchecked(udp);
-        if udp_view.src_port() != self.ids.udp_base || Some(udp_view.dst_port()) != self.u1_dport
-        {
+        if udp_view.src_port() != self.ids.udp_base || Some(udp_view.dst_port()) != self.u1_dport {
             return false;
         }
         let unreach = nmaps_wire::Icmpv4Packet::new_unchecked(&icmp[..ICMP_HEADER]);
@@ -1345,17 +1344,27 @@ mod tests {
                     let end = at + s[at..].find('%').unwrap();
                     i64::from_str_radix(&s[at..end], 16).unwrap()
                 };
-                assert!((v(&got) - v(&want)).abs() <= 2, "{name} {attr}: {got} vs {want}");
+                assert!(
+                    (v(&got) - v(&want)).abs() <= 2,
+                    "{name} {attr}: {got} vs {want}"
+                );
             }
         }
-        assert_eq!(replay(include_str!("../testdata/lab-far.txt")).2.hops, Some(2));
-        assert_eq!(replay(include_str!("../testdata/lab-web.txt")).2.hops, Some(1));
+        assert_eq!(
+            replay(include_str!("../testdata/lab-far.txt")).2.hops,
+            Some(2)
+        );
+        assert_eq!(
+            replay(include_str!("../testdata/lab-web.txt")).2.hops,
+            Some(1)
+        );
     }
 
     #[test]
     fn the_embedded_database_knows_the_lab_hosts() {
         use crate::stage::Matcher;
-        let m = crate::dbmatch::DbMatcher::new(std::sync::Arc::new(crate::OsDb::embedded().clone()));
+        let m =
+            crate::dbmatch::DbMatcher::new(std::sync::Arc::new(crate::OsDb::embedded().clone()));
         for data in [
             include_str!("../testdata/lab-web.txt"),
             include_str!("../testdata/lab-far.txt"),
@@ -1393,7 +1402,10 @@ mod tests {
         for (ids, lo, want) in cases {
             assert_eq!(ipid_class(ids, *lo), *want, "{ids:?} localhost={lo}");
         }
-        assert_eq!(ipid_value(Constant, &[0x1A2B, 0x1A2B]).as_deref(), Some("1A2B"));
+        assert_eq!(
+            ipid_value(Constant, &[0x1A2B, 0x1A2B]).as_deref(),
+            Some("1A2B")
+        );
         assert_eq!(ipid_value(IncrementBy2, &[]).as_deref(), Some("I"));
         assert_eq!(ipid_value(Unknown, &[1]), None);
     }
@@ -1405,7 +1417,10 @@ mod tests {
             2, 4, 5, 0xb4, 4, 2, 8, 10, 1, 2, 3, 4, 0xff, 0xff, 0xff, 0xff, 1, 3, 3, 7,
         ];
         assert_eq!(option_string(&linux).as_deref(), Some("M5B4ST11NW7"));
-        assert_eq!(option_string(&[8, 10, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]).as_deref(), Some("T01LL"));
+        assert_eq!(
+            option_string(&[8, 10, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0]).as_deref(),
+            Some("T01LL")
+        );
         assert_eq!(option_string(&[]).as_deref(), Some(""));
         // An unknown kind costs one byte: its length byte is read as a kind.
         assert_eq!(option_string(&[30, 4, 0, 0]).as_deref(), Some("SL"));
@@ -1413,12 +1428,19 @@ mod tests {
         assert_eq!(option_string(&[1, 2, 4, 5]), None);
         assert_eq!(option_string(&[8, 10, 0]), None);
         assert_eq!(timestamp_option(&linux), Some(0x0102_0304));
-        assert_eq!(timestamp_option(&[1, 0, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0]), None);
+        assert_eq!(
+            timestamp_option(&[1, 0, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0]),
+            None
+        );
         assert_eq!(timestamp_option(&[8, 9, 0, 0]), None);
     }
 
     /// Six SYN/ACKs with these ISNs and TSvals, 100 ms apart.
-    fn seq_run(isns: &[u32; 6], stamps: Option<[u32; 6]>, ident: impl Fn(usize) -> u16) -> TryResult {
+    fn seq_run(
+        isns: &[u32; 6],
+        stamps: Option<[u32; 6]>,
+        ident: impl Fn(usize) -> u16,
+    ) -> TryResult {
         let mut c = Collector::new(IDS, TARGETS, None);
         let base = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         for i in 0..6 {
@@ -1491,7 +1513,10 @@ mod tests {
     fn seq_needs_four_replies_for_sp_gcd_isr() {
         let mut c = Collector::new(IDS, TARGETS, None);
         for i in 0..3u16 {
-            c.seq_sent(usize::from(i), SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(i)));
+            c.seq_sent(
+                usize::from(i),
+                SystemTime::UNIX_EPOCH + Duration::from_secs(u64::from(i)),
+            );
             c.process(&tcp(Seg {
                 offset: i,
                 seq: 1 + u32::from(i) * 10,
@@ -1539,11 +1564,27 @@ mod tests {
     fn t_tests_s_a_f_rd_and_r_n() {
         let mut c = Collector::new(IDS, TARGETS, None);
         let rst_data = b"hello";
-        let cases: [(u16, u16, TcpFlags, u32, u32, &[u8]); 5] = [
+        /// Port offset, source port, flags, seq, ack, data.
+        type Case<'a> = (u16, u16, TcpFlags, u32, u32, &'a [u8]);
+        let cases: [Case<'_>; 5] = [
             (14, 22, TcpFlags::RST | TcpFlags::ACK, 0, IDS.seq_base, &[]),
             (15, 22, TcpFlags::RST, IDS.ack, 0, rst_data),
-            (17, 81, TcpFlags::RST | TcpFlags::ACK, IDS.ack + 1, IDS.seq_base + 1, &[]),
-            (18, 81, TcpFlags::ECE | TcpFlags::URG | TcpFlags::PSH | TcpFlags::FIN, 9, 9, &[]),
+            (
+                17,
+                81,
+                TcpFlags::RST | TcpFlags::ACK,
+                IDS.ack + 1,
+                IDS.seq_base + 1,
+                &[],
+            ),
+            (
+                18,
+                81,
+                TcpFlags::ECE | TcpFlags::URG | TcpFlags::PSH | TcpFlags::FIN,
+                9,
+                9,
+                &[],
+            ),
             // From the wrong port: not a reply.
             (19, 22, TcpFlags::RST, 0, 0, &[]),
         ];
@@ -1567,14 +1608,22 @@ mod tests {
         assert_eq!(fp.get("T2", "RD"), Some("0"));
         assert_eq!(fp.get("T3", "S"), Some("A"));
         assert_eq!(fp.get("T3", "A"), Some("Z"));
-        assert_eq!(fp.get("T3", "RD"), Some(format!("{:08X}", crc32(rst_data)).as_str()));
+        assert_eq!(
+            fp.get("T3", "RD"),
+            Some(format!("{:08X}", crc32(rst_data)).as_str())
+        );
         assert_eq!(fp.get("T5", "S"), Some("A+"));
         assert_eq!(fp.get("T5", "A"), Some("S+"));
         assert_eq!(fp.get("T6", "S"), Some("O"));
         assert_eq!(fp.get("T6", "A"), Some("O"));
         assert_eq!(fp.get("T6", "F"), Some("EUPF"));
         // Missing replies are R=N, TTLs without a hop count become TG.
-        assert_eq!(text(&Fingerprint { tests: vec![fp.test("T7").unwrap().clone()] }), "T7(R=N)");
+        assert_eq!(
+            text(&Fingerprint {
+                tests: vec![fp.test("T7").unwrap().clone()]
+            }),
+            "T7(R=N)"
+        );
         assert_eq!(fp.get("T4", "R"), Some("N"));
         assert_eq!(fp.get("T2", "TG"), Some("40"));
         assert_eq!(fp.get("T2", "T"), None);
@@ -1595,13 +1644,21 @@ mod tests {
         let probe = u1_probe();
         // A faithful router-crossing quote: everything G, T from hops.
         let mut c = Collector::new(IDS, TARGETS, Some(&probe));
-        assert_eq!(c.process(&unreachable(probe.clone(), 2, 328, 0)), Some(Kind::U1));
-        assert_eq!(c.process(&echo_reply(0, 0, false, 63, 0)), Some(Kind::Ie(0)));
+        assert_eq!(
+            c.process(&unreachable(probe.clone(), 2, 328, 0)),
+            Some(Kind::U1)
+        );
+        assert_eq!(
+            c.process(&echo_reply(0, 0, false, 63, 0)),
+            Some(Kind::Ie(0))
+        );
         let r = c.finish(&OPEN);
         assert_eq!(r.hops, Some(2));
         let u1 = r.fingerprint.test("U1").unwrap();
         assert_eq!(
-            text(&Fingerprint { tests: vec![u1.clone()] }),
+            text(&Fingerprint {
+                tests: vec![u1.clone()]
+            }),
             "U1(R=Y%DF=N%T=40%IPL=164%UN=0%RIPL=G%RID=G%RIPCK=G%RUCK=G%RUD=G)"
         );
 
@@ -1646,8 +1703,14 @@ mod tests {
         ];
         for ((df1, cd1), (df2, cd2), dfi, cd) in cases {
             let mut c = Collector::new(IDS, TARGETS, None);
-            assert_eq!(c.process(&echo_reply(1, cd2, df2, 100, 9)), Some(Kind::Ie(1)));
-            assert_eq!(c.process(&echo_reply(0, cd1, df1, 120, 8)), Some(Kind::Ie(0)));
+            assert_eq!(
+                c.process(&echo_reply(1, cd2, df2, 100, 9)),
+                Some(Kind::Ie(1))
+            );
+            assert_eq!(
+                c.process(&echo_reply(0, cd1, df1, 120, 8)),
+                Some(Kind::Ie(0))
+            );
             assert_eq!(c.process(&echo_reply(0, cd1, df1, 120, 8)), None);
             let r = c.finish(&OPEN);
             assert_eq!(r.fingerprint.get("IE", "DFI"), Some(dfi));
@@ -1673,7 +1736,10 @@ mod tests {
             let mut c = Collector::new(IDS, TARGETS, None);
             let base = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
             for i in 0..6u16 {
-                c.seq_sent(usize::from(i), base + Duration::from_millis(u64::from(i) * 100));
+                c.seq_sent(
+                    usize::from(i),
+                    base + Duration::from_millis(u64::from(i) * 100),
+                );
                 c.process(&tcp(Seg {
                     offset: i,
                     seq: isns[usize::from(i)],

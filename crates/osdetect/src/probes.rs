@@ -491,10 +491,7 @@ mod tests {
         let mut want = hex("45000148104200003e11df33c6120001c612000ad4cd883f0134aadf");
         want.resize(want.len() + 300, b'C');
         // U1's TTL and IP ID are fixed, whatever the per-packet draw says.
-        let any = IpFields {
-            ttl: 40,
-            ident: 7,
-        };
+        let any = IpFields { ttl: 40, ident: 7 };
         let got = build(Kind::U1, &IDS, &TARGETS, US, WEB, any).unwrap();
         assert_eq!(got, want);
         assert_eq!(u1_checksums(&got), Some((0xdf33, 0xaadf)));
@@ -528,7 +525,10 @@ mod tests {
         }
         assert!(build(Kind::Ie(0), &IDS, &none, US, WEB, ip).is_some());
         for kind in [Kind::Seq(6), Kind::T(0), Kind::T(8), Kind::Ie(2)] {
-            assert!(build(kind, &IDS, &TARGETS, US, WEB, ip).is_none(), "{kind:?}");
+            assert!(
+                build(kind, &IDS, &TARGETS, US, WEB, ip).is_none(),
+                "{kind:?}"
+            );
         }
     }
 
@@ -538,7 +538,9 @@ mod tests {
         for secs in 0..100 {
             let ids = TryIds::draw(
                 || {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     x
                 },
                 secs,

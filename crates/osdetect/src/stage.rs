@@ -211,7 +211,10 @@ impl OsScan {
                 };
                 if pick.is_some_and(wrapped) {
                     // The next one that is not, else the last one tried.
-                    let from = list.iter().position(|p| Some(p.number) == pick).unwrap_or(0);
+                    let from = list
+                        .iter()
+                        .position(|p| Some(p.number) == pick)
+                        .unwrap_or(0);
                     pick = list[from + 1..]
                         .iter()
                         .map(|p| p.number)
@@ -423,9 +426,7 @@ impl OsScan {
             show_fingerprint: false,
             omit_reason: reason,
             unreliable,
-            distance: state
-                .distance
-                .and_then(|(d, _)| u8::try_from(d).ok()),
+            distance: state.distance.and_then(|(d, _)| u8::try_from(d).ok()),
             ..OsResult::default()
         };
         if let Some(seq) = last {
@@ -673,7 +674,9 @@ fn is_private(addr: IpAddr) -> bool {
                 || o[0] == 127
                 || (o[0] == 169 && o[1] == 254)
         }
-        IpAddr::V6(a) => (a.segments()[0] & 0xfe00) == 0xfc00 || (a.segments()[0] & 0xffc0) == 0xfe80,
+        IpAddr::V6(a) => {
+            (a.segments()[0] & 0xfe00) == 0xfc00 || (a.segments()[0] & 0xffc0) == 0xfe80
+        }
     }
 }
 
@@ -715,10 +718,16 @@ mod tests {
     #[test]
     fn the_scan_line_and_merged_tries() {
         let a = Fingerprint {
-            tests: vec![test("ECN", &[("R", "Y"), ("TG", "40")]), test("U1", &[("R", "N")])],
+            tests: vec![
+                test("ECN", &[("R", "Y"), ("TG", "40")]),
+                test("U1", &[("R", "N")]),
+            ],
         };
         let b = Fingerprint {
-            tests: vec![test("ECN", &[("R", "Y"), ("T", "40")]), test("U1", &[("R", "N")])],
+            tests: vec![
+                test("ECN", &[("R", "Y"), ("T", "40")]),
+                test("U1", &[("R", "N")]),
+            ],
         };
         let mut host = host_with(&[]);
         host.mac = Some(nmaps_model::Mac {
@@ -736,9 +745,18 @@ mod tests {
             distance: Some((1, 'D')),
             ..HostState::default()
         };
-        let text = submission_text(&scan_line(&host, &ports, &state, true), &merge_tries(&[a, b]));
-        assert!(text.contains("%OT=22%CT=81%CU=40125%PV=N%DS=1%DC=D%G=Y%M=0200C6%TM="), "{text}");
-        assert!(text.ends_with("ECN(R=Y%TG=40)ECN(R=Y%T=40)U1(R=N)"), "{text}");
+        let text = submission_text(
+            &scan_line(&host, &ports, &state, true),
+            &merge_tries(&[a, b]),
+        );
+        assert!(
+            text.contains("%OT=22%CT=81%CU=40125%PV=N%DS=1%DC=D%G=Y%M=0200C6%TM="),
+            "{text}"
+        );
+        assert!(
+            text.ends_with("ECN(R=Y%TG=40)ECN(R=Y%T=40)U1(R=N)"),
+            "{text}"
+        );
     }
 
     #[test]
