@@ -153,6 +153,7 @@ fn os_stage(
         udp_scan: opts.udp_scan,
         version_scan: opts.version_scan,
         ttl: opts.ttl,
+        source_port: opts.source_port,
         min_rtt: timing.min_rtt,
         max_rtt: timing.max_rtt,
         verbose: opts.verbose,

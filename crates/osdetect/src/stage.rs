@@ -61,6 +61,9 @@ pub struct Options {
     pub version_scan: bool,
     /// `--ttl`; otherwise each probe draws one from 37–59, as Nmap.
     pub ttl: Option<u8>,
+    /// `-g`: the TCP and UDP base port of every try (Nmap's magic port;
+    /// the TCP probes still use base + their offset).
+    pub source_port: Option<u16>,
     /// Bounds of a probe's timeout (`--min/max-rtt-timeout`).
     pub min_rtt: Duration,
     pub max_rtt: Duration,
@@ -81,6 +84,7 @@ impl Default for Options {
             udp_scan: false,
             version_scan: false,
             ttl: None,
+            source_port: None,
             min_rtt: Duration::from_millis(100),
             max_rtt: Duration::from_secs(10),
             verbose: 0,
@@ -483,7 +487,11 @@ impl OsScan {
         let unix = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
-        let ids = TryIds::draw(|| self.random(), unix);
+        let mut ids = TryIds::draw(|| self.random(), unix);
+        if let Some(port) = self.opts.source_port {
+            ids.tcp_base = port;
+            ids.udp_base = port;
+        }
         let mut tap = io.tap(IpAddr::V4(dst));
         let ip_fields = |me: &Self| IpFields {
             ttl: me.opts.ttl.unwrap_or(37 + (me.random() % 23) as u8),
