@@ -96,6 +96,10 @@ impl MatchList {
 /// The subject's values by slot, as the rules read them.
 struct Subject<'a> {
     values: [Option<Value<'a>>; SLOTS],
+    /// Each slot's value as an index into the distinct values, for the
+    /// memo.
+    ids: [u8; SLOTS],
+    distinct: usize,
 }
 
 impl<'a> Subject<'a> {
@@ -125,13 +129,79 @@ impl<'a> Subject<'a> {
                 }
             }
         }
-        Subject { values }
+        let mut ids = [0u8; SLOTS];
+        let mut seen_texts: Vec<&str> = Vec::new();
+        for (slot, v) in values.iter().enumerate() {
+            if let Some(v) = v {
+                let id = seen_texts
+                    .iter()
+                    .position(|t| *t == v.text)
+                    .unwrap_or_else(|| {
+                        seen_texts.push(v.text);
+                        seen_texts.len() - 1
+                    });
+                ids[slot] = id as u8;
+            }
+        }
+        Subject {
+            values,
+            ids,
+            distinct: seen_texts.len(),
+        }
+    }
+}
+
+/// Results of (expression, subject value) pairs already evaluated: the
+/// database shares expressions between references and slots (Debian's
+/// 540,000 attributes use 7,000 distinct expressions), and the subject has
+/// at most 119 distinct values.
+struct Memo {
+    cells: Vec<u8>,
+    width: usize,
+}
+
+impl Memo {
+    const UNKNOWN: u8 = 0;
+    const NO: u8 = 1;
+    const YES: u8 = 2;
+
+    fn new(db: &OsDb, subject: &Subject<'_>) -> Self {
+        let width = subject.distinct.max(1);
+        Memo {
+            cells: vec![Self::UNKNOWN; db.expr_count() * width],
+            width,
+        }
+    }
+
+    fn matches(
+        &mut self,
+        db: &OsDb,
+        expr: u32,
+        slot: usize,
+        subject: &Subject<'_>,
+        v: &Value<'_>,
+    ) -> bool {
+        let cell = &mut self.cells[expr as usize * self.width + usize::from(subject.ids[slot])];
+        if *cell == Self::UNKNOWN {
+            *cell = if db.expr(expr).matches(v) {
+                Self::YES
+            } else {
+                Self::NO
+            };
+        }
+        *cell == Self::YES
     }
 }
 
 /// Scores one reference; `None` when abandoned because it cannot reach
 /// `requirement`.
-fn score(db: &OsDb, r: &Reference, subject: &Subject<'_>, requirement: f64) -> Option<f64> {
+fn score(
+    db: &OsDb,
+    r: &Reference,
+    subject: &Subject<'_>,
+    memo: &mut Memo,
+    requirement: f64,
+) -> Option<f64> {
     let points = db.points();
     let n = r.max_points as f64;
     // Nmap 7.95's bound, floor((1 - requirement) * max); for 7.93, which
@@ -143,12 +213,13 @@ fn score(db: &OsDb, r: &Reference, subject: &Subject<'_>, requirement: f64) -> O
     };
     let (mut possible, mut matched) = (0u64, 0u64);
     for e in db.entries_of(r) {
-        let Some(v) = &subject.values[usize::from(e.slot)] else {
+        let slot = usize::from(e.slot);
+        let Some(v) = &subject.values[slot] else {
             continue;
         };
-        let w = u64::from(points[usize::from(e.slot)]);
+        let w = u64::from(points[slot]);
         possible += w;
-        if db.expr(e.expr).matches(v) {
+        if memo.matches(db, e.expr, slot, subject, v) {
             matched += w;
         } else if (possible - matched) as f64 > max_mismatch {
             return None;
@@ -164,11 +235,12 @@ fn score(db: &OsDb, r: &Reference, subject: &Subject<'_>, requirement: f64) -> O
 /// Scores `fp` against every reference of `db` and keeps Nmap's list.
 pub fn match_fingerprint(db: &OsDb, fp: &Fingerprint) -> MatchList {
     let subject = Subject::new(fp, db.rules());
+    let mut memo = Memo::new(db, &subject);
     let refs = db.references();
     let mut list = MatchList::default();
     let mut requirement = GUESS_THRESHOLD;
     for (index, r) in refs.iter().enumerate() {
-        let Some(accuracy) = score(db, r, &subject, requirement) else {
+        let Some(accuracy) = score(db, r, &subject, &mut memo, requirement) else {
             continue;
         };
         if !(accuracy >= requirement || accuracy == 1.0) {
@@ -710,7 +782,10 @@ IE(R=50%DFI=40%T=15%TG=15%CD=100)
         let exact = fp("ECN(R=Y%DF=Y%T=40%TG=40%W=FAF0%O=M5B4%CC=Y%Q=)");
         let none = fp("ECN(R=N)");
         assert_eq!(best_try(&d, &[]), None);
-        assert_eq!(best_try(&d, std::slice::from_ref(&none)).map(|t| t.0), Some(0));
+        assert_eq!(
+            best_try(&d, std::slice::from_ref(&none)).map(|t| t.0),
+            Some(0)
+        );
         let pick = |t: &[Fingerprint]| best_try(&d, t).unwrap().0;
         assert_eq!(pick(&[near.clone(), nearer.clone(), exact.clone()]), 2);
         assert_eq!(pick(&[near.clone(), nearer.clone(), near.clone()]), 1);
