@@ -630,6 +630,19 @@ OS:I=N%T=40%CD=S)
             ..scan
         };
         assert!(far.text().contains("%PV=Y%DS=2%DC=I%G=N%TM="));
+        for bad in [
+            "M=+ABCDE",
+            "M=0200C",
+            "TM=+1",
+            "TM=123456789",
+            "OT=70000",
+            "PV=X",
+            "DC=Z",
+        ] {
+            assert!(ScanLine::parse(&format!("SCAN({bad})")).is_err(), "{bad}");
+        }
+        assert!(ScanLine::parse("SEQ(SP=1)").is_err());
+        assert_eq!(ScanLine::parse("SCAN(XX=1)").unwrap(), ScanLine::default());
     }
 
     #[test]

@@ -154,7 +154,8 @@ impl<'a> Subject<'a> {
 /// Results of (expression, subject value) pairs already evaluated: the
 /// database shares expressions between references and slots (Debian's
 /// 540,000 attributes use 7,000 distinct expressions), and the subject has
-/// at most 119 distinct values.
+/// at most 119 distinct values. Not used (empty) when a huge database
+/// would make it larger than [`Memo::MAX_CELLS`].
 struct Memo {
     cells: Vec<u8>,
     width: usize,
@@ -164,11 +165,17 @@ impl Memo {
     const UNKNOWN: u8 = 0;
     const NO: u8 = 1;
     const YES: u8 = 2;
+    const MAX_CELLS: usize = 16 << 20;
 
     fn new(db: &OsDb, subject: &Subject<'_>) -> Self {
         let width = subject.distinct.max(1);
+        let cells = db.expr_count().saturating_mul(width);
         Memo {
-            cells: vec![Self::UNKNOWN; db.expr_count() * width],
+            cells: if cells <= Self::MAX_CELLS {
+                vec![Self::UNKNOWN; cells]
+            } else {
+                Vec::new()
+            },
             width,
         }
     }
@@ -181,7 +188,10 @@ impl Memo {
         subject: &Subject<'_>,
         v: &Value<'_>,
     ) -> bool {
-        let cell = &mut self.cells[expr as usize * self.width + usize::from(subject.ids[slot])];
+        let at = expr as usize * self.width + usize::from(subject.ids[slot]);
+        let Some(cell) = self.cells.get_mut(at) else {
+            return db.expr(expr).matches(v);
+        };
         if *cell == Self::UNKNOWN {
             *cell = if db.expr(expr).matches(v) {
                 Self::YES
@@ -256,20 +266,22 @@ pub fn match_fingerprint(db: &OsDb, fp: &Fingerprint) -> MatchList {
             }
             list.entries.remove(pos);
         }
-        if accuracy == 1.0 {
-            if list.perfect == MAX_MATCHES {
-                list.too_many = true;
-                return list;
-            }
-            list.perfect += 1;
+        if accuracy == 1.0 && list.perfect == MAX_MATCHES {
+            list.too_many = true;
+            return list;
         }
         let at = list
             .entries
             .iter()
             .position(|c| c.accuracy < accuracy)
             .unwrap_or(list.entries.len());
+        // Unreachable given the entrance requirement (Nmap would stop
+        // with "Bogus list insertion state").
         if at == MAX_MATCHES {
             continue;
+        }
+        if accuracy == 1.0 {
+            list.perfect += 1;
         }
         list.entries.insert(at, Candidate { index, accuracy });
         list.entries.truncate(MAX_MATCHES);
