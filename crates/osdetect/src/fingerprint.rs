@@ -164,7 +164,8 @@ impl Fingerprint {
     /// joined, since the wrapping cuts anywhere). A `SCAN(…)` test is
     /// skipped (see [`ScanLine::parse`]). Tests and attributes must belong
     /// to Nmap's schema ([`TEST_ATTRS`]) and an attribute may appear once
-    /// per test; a test may be repeated (merged tries) and keeps its place.
+    /// per test; values hold no blanks or control characters; a test may be
+    /// repeated (merged tries) and keeps its place.
     pub fn parse(text: &str) -> Result<Fingerprint, FingerprintError> {
         let joined = join_lines(text)?;
         let mut fp = Fingerprint::default();
@@ -175,6 +176,13 @@ impl Fingerprint {
             }
             let test =
                 test_index(name).ok_or_else(|| err(format!("unknown test {:?}", clip(name))))?;
+            // Values are hex or symbols: blanks could not survive wrapping.
+            if body.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(err(format!(
+                    "{name}: blank or control character in {:?}",
+                    clip(body)
+                )));
+            }
             if fp.tests.len() == MAX_TESTS {
                 return Err(err(format!("more than {MAX_TESTS} tests")));
             }
@@ -701,6 +709,8 @@ OS:I=N%T=40%CD=S)
             "SEQ(SP=1%)",
             "(SP=1)",
             "Fingerprint Linux",
+            "SEQ(SP=1 2)",
+            "SEQ(SP=1\t)",
         ] {
             assert!(Fingerprint::parse(bad).is_err(), "{bad}");
         }
