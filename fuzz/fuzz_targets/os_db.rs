@@ -7,7 +7,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use nmaps_osdetect::{
-    Fingerprint, OsDb, Rules, ScanLine, match_fingerprint, os_classes, os_result,
+    Fingerprint, OsDb, Rules, ScanLine, match_fingerprint, os_result,
     submission_text, wrap_os_lines,
 };
 
@@ -31,6 +31,6 @@ fuzz_target!(|data: &[u8]| {
         let fp = subject.clone().unwrap_or_default();
         let list = match_fingerprint(&db, &fp);
         let _ = os_result(&db, &list, true);
-        let _ = os_classes(&db, &list, false);
+        let _ = os_result(&db, &list, false);
     }
 });

@@ -2,8 +2,11 @@
 //! SYNs, as fast as one thread can send. `bench/raw-lab` runs it in the
 //! lab's scanner namespace next to an nmaps scan of the same size.
 //!
-//! usage: sendmmsg_rate SRC DST PACKETS [FIRST_PORT]
+//! usage: sendmmsg_rate SRC DST PACKETS [FIRST_PORT | sweep]
 //! Prints `packets seconds packets_per_second`.
+//!
+//! With `sweep` the packets go to ports 80 and 443 of DST, DST+1, … in
+//! turn: the probes of `-p80,443` over a range of hosts (benchmark (b)).
 
 // A command-line tool: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -45,15 +48,27 @@ fn syn(src: Ipv4Addr, dst: Ipv4Addr, sport: u16, dport: u16) -> Vec<u8> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
-        eprintln!("usage: sendmmsg_rate SRC DST PACKETS [FIRST_PORT]");
+        eprintln!("usage: sendmmsg_rate SRC DST PACKETS [FIRST_PORT | sweep]");
         std::process::exit(2);
     }
     let src: Ipv4Addr = args[1].parse().expect("SRC");
     let dst: Ipv4Addr = args[2].parse().expect("DST");
     let count: usize = args[3].parse().expect("PACKETS");
-    let first: u16 = args.get(4).map_or(1, |s| s.parse().expect("FIRST_PORT"));
-    let packets: Vec<Vec<u8>> = (0..count)
-        .map(|i| syn(src, dst, 40_000, first.wrapping_add(i as u16)))
+    let sweep = args.get(4).is_some_and(|a| a == "sweep");
+    let first: u16 = match args.get(4) {
+        Some(a) if !sweep => a.parse().expect("FIRST_PORT"),
+        _ => 1,
+    };
+    let packets: Vec<(Vec<u8>, Ipv4Addr)> = (0..count)
+        .map(|i| {
+            if sweep {
+                let to = Ipv4Addr::from(u32::from(dst).wrapping_add((i / 2) as u32));
+                let port = if i % 2 == 0 { 80 } else { 443 };
+                (syn(src, to, 40_000, port), to)
+            } else {
+                (syn(src, dst, 40_000, first.wrapping_add(i as u16)), dst)
+            }
+        })
         .collect();
     let sender = RawIpSender::new().expect("raw socket (needs root)");
     let _ = sender.socket().set_send_buffer_size(4 << 20);
@@ -61,7 +76,7 @@ fn main() {
     for chunk in packets.chunks(256) {
         let batch: Vec<(&[u8], IpAddr)> = chunk
             .iter()
-            .map(|p| (p.as_slice(), IpAddr::V4(dst)))
+            .map(|(p, to)| (p.as_slice(), IpAddr::V4(*to)))
             .collect();
         let mut at = 0;
         while at < batch.len() {

@@ -272,6 +272,11 @@ impl OsDb {
         &self.entries[r.entries.0 as usize..r.entries.1 as usize]
     }
 
+    /// Number of distinct compiled expressions.
+    pub(crate) fn expr_count(&self) -> usize {
+        self.exprs.len()
+    }
+
     pub(crate) fn expr(&self, id: u32) -> &Expr {
         &self.exprs[id as usize]
     }
@@ -502,8 +507,9 @@ fn reference_attrs(test: usize, body: &str, rules: Rules) -> Result<Vec<(&str, &
         let attr = attr?;
         if attrs.iter().any(|(a, _)| *a == attr) {
             return Err(format!(
-                "{}: attribute {attr} given twice",
-                TEST_ORDER[test]
+                "{}: attribute {:?} given twice",
+                TEST_ORDER[test],
+                clip(attr)
             ));
         }
         attrs.push((attr, value));
@@ -515,14 +521,16 @@ fn reference_attrs(test: usize, body: &str, rules: Rules) -> Result<Vec<(&str, &
             (true, None) => attrs.insert(0, ("R", "Y")),
             (true, Some(i)) if !attrs[i].1.contains('Y') => {
                 return Err(format!(
-                    "{}: R={} but the test has other attributes",
-                    TEST_ORDER[test], attrs[i].1
+                    "{}: R={:?} but the test has other attributes",
+                    TEST_ORDER[test],
+                    clip(attrs[i].1)
                 ));
             }
             (false, Some(i)) if attrs[i].1 != "N" => {
                 return Err(format!(
-                    "{}: R={} without other attributes",
-                    TEST_ORDER[test], attrs[i].1
+                    "{}: R={:?} without other attributes",
+                    TEST_ORDER[test],
+                    clip(attrs[i].1)
                 ));
             }
             (false, None) => attrs.push(("R", "N")),

@@ -164,7 +164,8 @@ impl Fingerprint {
     /// joined, since the wrapping cuts anywhere). A `SCAN(…)` test is
     /// skipped (see [`ScanLine::parse`]). Tests and attributes must belong
     /// to Nmap's schema ([`TEST_ATTRS`]) and an attribute may appear once
-    /// per test; a test may be repeated (merged tries) and keeps its place.
+    /// per test; values hold no blanks or control characters; a test may be
+    /// repeated (merged tries) and keeps its place.
     pub fn parse(text: &str) -> Result<Fingerprint, FingerprintError> {
         let joined = join_lines(text)?;
         let mut fp = Fingerprint::default();
@@ -174,7 +175,14 @@ impl Fingerprint {
                 continue;
             }
             let test =
-                test_index(name).ok_or_else(|| err(format!("unknown test {}", clip(name))))?;
+                test_index(name).ok_or_else(|| err(format!("unknown test {:?}", clip(name))))?;
+            // Values are hex or symbols: blanks could not survive wrapping.
+            if body.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(err(format!(
+                    "{name}: blank or control character in {:?}",
+                    clip(body)
+                )));
+            }
             if fp.tests.len() == MAX_TESTS {
                 return Err(err(format!("more than {MAX_TESTS} tests")));
             }
@@ -182,7 +190,7 @@ impl Fingerprint {
             for (attr, value) in attrs_of(body) {
                 let attr = attr.map_err(|m| err(format!("{name}: {m}")))?;
                 if attr_index(test, attr).is_none() {
-                    return Err(err(format!("{name}: unknown attribute {}", clip(attr))));
+                    return Err(err(format!("{name}: unknown attribute {:?}", clip(attr))));
                 }
                 if t.get(attr).is_some() {
                     return Err(err(format!("{name}: attribute {attr} given twice")));
@@ -238,13 +246,14 @@ fn err(message: String) -> FingerprintError {
     FingerprintError { message }
 }
 
-/// At most 40 characters of hostile text, for error messages.
+/// At most 40 characters of hostile text, for error messages (which show
+/// it with `{:?}`, escaped).
 pub(crate) fn clip(s: &str) -> String {
     let mut out: String = s.chars().take(40).collect();
     if out.len() < s.len() {
         out.push('…');
     }
-    out.escape_debug().to_string()
+    out
 }
 
 /// Joins the lines of a fingerprint text, dropping each line's `OS:`
@@ -273,7 +282,7 @@ fn tests_of(text: &str) -> impl Iterator<Item = Result<(&str, &str), Fingerprint
         let Some(open) = rest.find('(') else {
             let bad = clip(rest);
             rest = "";
-            return Some(Err(err(format!("expected TEST(...) at {bad}"))));
+            return Some(Err(err(format!("expected TEST(...) at {bad:?}"))));
         };
         let name = &rest[..open];
         if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
@@ -465,20 +474,25 @@ impl ScanLine {
                 "DC" => s.distance_method = Some(DistanceMethod::from_letter(v).ok_or_else(bad)?),
                 "G" => s.good = yn(v)?,
                 "M" => {
-                    let n = u32::from_str_radix(v, 16).map_err(|_| bad())?;
-                    if v.len() != 6 {
-                        return Err(bad());
-                    }
+                    let n = hex_u32(v).filter(|_| v.len() == 6).ok_or_else(bad)?;
                     let [_, a, b, c] = n.to_be_bytes();
                     s.mac_prefix = Some([a, b, c]);
                 }
-                "TM" => s.time = u32::from_str_radix(v, 16).map_err(|_| bad())?,
+                "TM" => s.time = hex_u32(v).ok_or_else(bad)?,
                 "P" => s.platform = v.to_owned(),
                 _ => {}
             }
         }
         Ok(s)
     }
+}
+
+/// 1 to 8 hex digits, nothing else.
+fn hex_u32(v: &str) -> Option<u32> {
+    if v.is_empty() || v.len() > 8 || !v.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(v, 16).ok()
 }
 
 /// The submission text run together: `SCAN(…)` then every test in Nmap's
@@ -624,6 +638,19 @@ OS:I=N%T=40%CD=S)
             ..scan
         };
         assert!(far.text().contains("%PV=Y%DS=2%DC=I%G=N%TM="));
+        for bad in [
+            "M=+ABCDE",
+            "M=0200C",
+            "TM=+1",
+            "TM=123456789",
+            "OT=70000",
+            "PV=X",
+            "DC=Z",
+        ] {
+            assert!(ScanLine::parse(&format!("SCAN({bad})")).is_err(), "{bad}");
+        }
+        assert!(ScanLine::parse("SEQ(SP=1)").is_err());
+        assert_eq!(ScanLine::parse("SCAN(XX=1)").unwrap(), ScanLine::default());
     }
 
     #[test]
@@ -682,6 +709,8 @@ OS:I=N%T=40%CD=S)
             "SEQ(SP=1%)",
             "(SP=1)",
             "Fingerprint Linux",
+            "SEQ(SP=1 2)",
+            "SEQ(SP=1\t)",
         ] {
             assert!(Fingerprint::parse(bad).is_err(), "{bad}");
         }

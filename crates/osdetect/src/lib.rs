@@ -32,6 +32,5 @@ pub use fingerprint::{
     submission_text, wrap_os_lines,
 };
 pub use matcher::{
-    Candidate, Comparison, MatchList, Mismatch, best_try, compare, match_fingerprint, os_classes,
-    os_result,
+    Candidate, Comparison, MatchList, Mismatch, best_try, compare, match_fingerprint, os_result,
 };

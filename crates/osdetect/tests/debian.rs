@@ -144,7 +144,9 @@ fn matches_nmaps_osmatch_lists() {
         }
         compared += 1;
         let list = match_fingerprint(db, &fp);
-        let (matches, verdict, guessing) = os_result(db, &list, true);
+        let (mut matches, verdict, guessing) = os_result(db, &list, true);
+        // The XML writers show the first ten guesses.
+        matches.truncate(10);
         assert_eq!(verdict, OsVerdict::NoExact, "{}", cap.name);
         assert!(guessing);
         let show = |m: &[OsMatch]| {

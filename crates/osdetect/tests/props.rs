@@ -4,7 +4,7 @@
 
 use nmaps_osdetect::fingerprint::{TEST_ATTRS, TEST_ORDER};
 use nmaps_osdetect::{
-    Fingerprint, OsDb, Rules, ScanLine, Test, compare, match_fingerprint, os_classes, os_result,
+    Fingerprint, OsDb, Rules, ScanLine, Test, compare, match_fingerprint, os_result,
     submission_lines, submission_text, wrap_os_lines,
 };
 use proptest::prelude::*;
@@ -203,7 +203,6 @@ proptest! {
                 prop_assert_eq!(full.accuracy, c.accuracy);
                 prop_assert!(c.accuracy >= 0.85);
             }
-            let _ = os_classes(&db, &list, guess);
         }
         let text = submission_text(&ScanLine::default(), &fp);
         let _ = Fingerprint::parse(&text);
