@@ -16,6 +16,7 @@ mod iflist;
 mod keys;
 mod plan;
 mod status;
+mod tasks;
 
 pub use nmaps_model::{NMAP_COMPAT_VERSION, NMAPS_VERSION};
 
@@ -217,11 +218,31 @@ async fn nse_phase(
     engine: &nmaps_script::ScriptEngine,
     what: &str,
     lines: Option<&mut Out>,
+    writers: &mut tasks::Locked,
     pre: bool,
 ) -> Vec<nmaps_model::ScriptResult> {
     let clock = status::clock;
     let start = std::time::Instant::now();
     let mut lines = lines;
+    // Reported as Nmap's "NSE" task (<taskbegin>/<taskend> with -v).
+    let nse = |end: bool| {
+        let (name, time) = (tasks::NSE.to_string(), SystemTime::now());
+        if end {
+            nmaps_output::Task::End {
+                name,
+                time,
+                extrainfo: None,
+            }
+        } else {
+            nmaps_output::Task::Begin {
+                name,
+                time,
+                extrainfo: None,
+            }
+        }
+    };
+    // A failed write shows again, and is reported, at the run's end.
+    let _ = writers.task(&nse(false));
     if let Some(out) = lines.as_deref_mut() {
         let _ = write!(out, "NSE: Script {what}.\nInitiating NSE at {}\n", clock());
         let _ = out.flush();
@@ -231,6 +252,7 @@ async fn nse_phase(
     } else {
         engine.postrule().await
     };
+    let _ = writers.task(&nse(true));
     if let Some(out) = lines {
         let _ = writeln!(
             out,
@@ -507,7 +529,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
         };
         writers.push(nmaps_output::writer(format, out, &wopts));
     }
-    let mut writers = Multi(writers);
+    let mut writers = tasks::Locked::new(Multi(writers));
 
     let run = RunInfo {
         args: argv,
@@ -535,7 +557,14 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
                 if n == 1 { "" } else { "s" }
             );
         }
-        let results = nse_phase(engine, "Pre-scanning", nse_lines.as_mut(), true).await;
+        let results = nse_phase(
+            engine,
+            "Pre-scanning",
+            nse_lines.as_mut(),
+            &mut writers,
+            true,
+        )
+        .await;
         print_script_errors(engine, opts.debug, &io);
         if let Err(e) = writers.prescan_scripts(&results) {
             io_error.get_or_insert(e);
@@ -564,7 +593,8 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
         shared.progress.clone(),
         opts.stats_every,
         io.process && !opts.noninteractive && interactive,
-        stdout.clone(),
+        interactive.then(|| stdout.clone()),
+        writers.clone(),
         started,
     );
 
@@ -607,7 +637,14 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
     if let Some(engine) = &plan.scripts {
         print_script_errors(engine, opts.debug, &io);
         if !summary.interrupted {
-            let results = nse_phase(engine, "Post-scanning", nse_lines.as_mut(), false).await;
+            let results = nse_phase(
+                engine,
+                "Post-scanning",
+                nse_lines.as_mut(),
+                &mut writers,
+                false,
+            )
+            .await;
             print_script_errors(engine, opts.debug, &io);
             if let Err(e) = writers.postscan_scripts(&results) {
                 io_error.get_or_insert(e);
@@ -677,7 +714,7 @@ fn install_signals(cancel: Cancel) {
 
 /// Connects the engine to the writers: adds table service names, prints `-v` events.
 struct CliSink<'a> {
-    writers: &'a mut Multi,
+    writers: &'a mut tasks::Locked,
     services: &'a Services,
     mac_vendors: &'a nmaps_targets::MacVendors,
     events_to: Option<Out>,
@@ -710,6 +747,11 @@ impl Sink for CliSink<'_> {
     }
 
     fn event(&mut self, event: Event) {
+        if let Some(task) = tasks::task_of(&event, SystemTime::now())
+            && let Err(e) = self.writers.task(&task)
+        {
+            self.io_error.get_or_insert(e);
+        }
         let Some(out) = &mut self.events_to else {
             return;
         };
