@@ -165,12 +165,7 @@ fn run_inner(argv: Vec<String>, io: &Io) -> i32 {
         return 0;
     }
     if opts.version {
-        let _ = writeln!(
-            out,
-            "nmaps version {} (Nmap {} compatible command line and output)",
-            nmaps_model::NMAPS_VERSION,
-            nmaps_model::NMAP_COMPAT_VERSION
-        );
+        let _ = write!(out, "{}", version_text());
         return 0;
     }
     if let Some(rules) = &opts.script_help {
@@ -210,6 +205,25 @@ fn run_inner(argv: Vec<String>, io: &Io) -> i32 {
         }
     };
     runtime.block_on(scan(argv, opts, plan, io.clone()))
+}
+
+/// `-V`: Nmap's version block, line for line (programs that drive nmap
+/// read it: python-nmap matches `Nmap version X.Y ( http… )`, python3-nmap
+/// splits the `Compiled with:` lines), naming the Nmap version nmaps is
+/// compatible with, then nmaps's own version.
+fn version_text() -> String {
+    format!(
+        "Nmap version {compat} ( https://nmap.org )\n\
+         nmaps version {ours} (Nmap {compat} compatible command line and output)\n\
+         Platform: {arch}-{os}\n\
+         Compiled with: nmaps-{ours}\n\
+         Compiled without:\n\
+         Available nsock engines: tokio\n",
+        compat = nmaps_model::NMAP_COMPAT_VERSION,
+        ours = nmaps_model::NMAPS_VERSION,
+        arch = std::env::consts::ARCH,
+        os = std::env::consts::OS,
+    )
 }
 
 /// `--iflist`: the usual `Starting …` banner, then the interface and route tables.
