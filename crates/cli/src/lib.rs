@@ -437,9 +437,9 @@ impl<W: Write + Send + 'static> Write for PacedFlush<W> {
     fn flush(&mut self) -> io::Result<()> {
         use std::sync::atomic::Ordering;
         let now = Instant::now();
-        let wait = self
-            .last
-            .map_or(Duration::ZERO, |t| FLUSH_EVERY.saturating_sub(now.duration_since(t)));
+        let wait = self.last.map_or(Duration::ZERO, |t| {
+            FLUSH_EVERY.saturating_sub(now.duration_since(t))
+        });
         if self.every_time || wait.is_zero() {
             self.last = Some(now);
             return self.buf().flush();

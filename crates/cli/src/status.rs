@@ -90,7 +90,11 @@ pub fn event_text(event: &Event) -> String {
             stage_count(*units, *hosts)
         ),
         Event::DnsBegin { hosts } => {
-            format!("Initiating {} at {}\n", crate::tasks::dns_task(*hosts), clock())
+            format!(
+                "Initiating {} at {}\n",
+                crate::tasks::dns_task(*hosts),
+                clock()
+            )
         }
         Event::DnsEnd { hosts, elapsed } => format!(
             "Completed {} at {}, {:.2}s elapsed\n",

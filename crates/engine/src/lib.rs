@@ -201,7 +201,8 @@ pub trait Sink: Send {
 
 /// What a group running ahead hands to [`run`]'s loop.
 enum GroupMsg {
-    Host(Host),
+    /// Boxed: a host is large next to an event.
+    Host(Box<Host>),
     Event(Event),
 }
 
@@ -214,7 +215,7 @@ struct ChannelSink {
 
 impl Sink for ChannelSink {
     fn host(&mut self, host: Host) {
-        let _ = self.tx.send(GroupMsg::Host(host));
+        let _ = self.tx.send(GroupMsg::Host(Box::new(host)));
     }
     fn event(&mut self, event: Event) {
         let _ = self.tx.send(GroupMsg::Event(event));
@@ -363,7 +364,7 @@ pub async fn run<C: Connector>(
         })
         .await;
         match step {
-            Step::Msg(Some(GroupMsg::Host(h))) => sink.host(h),
+            Step::Msg(Some(GroupMsg::Host(h))) => sink.host(*h),
             Step::Msg(Some(GroupMsg::Event(e))) => sink.event(e),
             Step::Tail => {}
             Step::Msg(None) => {
