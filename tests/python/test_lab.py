@@ -28,10 +28,18 @@ TIME_KEYS = {
 }
 
 
-def normalize(res):
-    """A copy without times. `task_results` lists Nmap's -v <taskend>
-    lines, which nmaps's XML does not write yet (docs/python.md): only its
-    type is compared."""
+def tasks(task_results, version_scan):
+    """Nmap's -v <taskend> lines without their times. Under -sV Nmap runs the
+    NSE "version" scripts as extra "NSE" rounds; nmaps's version detection
+    has no such rounds (docs/python.md), so those are left out there."""
+    out = [(t.get("task"), t.get("extrainfo")) for t in task_results]
+    if version_scan:
+        out = [t for t in out if t[0] != "NSE"]
+    return out
+
+
+def normalize(res, version_scan=False):
+    """A copy without times; task_results as (task, extrainfo) pairs."""
     if not isinstance(res, dict):
         return res
     res = copy.deepcopy(res)
@@ -40,7 +48,7 @@ def normalize(res):
             for f in fields:
                 res[key].pop(f, None)
     if isinstance(res.get("task_results"), list):
-        res["task_results"] = "list"
+        res["task_results"] = tasks(res["task_results"], version_scan)
     for addr, host in res.items():
         if addr in RESERVED or not isinstance(host, dict):
             continue
@@ -100,7 +108,7 @@ def run_ours(cls, method, args, kwargs):
     return element_result(res) if isinstance(res, ET.Element) else res
 
 
-def assert_same(ours, theirs):
+def assert_same(ours, theirs, version_scan=False):
     if isinstance(theirs, list):
         # dns-brute: nmaps's word list is a superset of Nmap's (docs/scripts.md),
         # so nmaps finds every name nmap finds, and more of the lab's.
@@ -110,7 +118,7 @@ def assert_same(ours, theirs):
         assert all(dict(r)["hostname"].endswith(".lab.test") for r in mine - other)
         assert all(set(r) == {"address", "hostname"} for r in ours)
         return
-    o, t = normalize(ours), normalize(theirs)
+    o, t = normalize(ours, version_scan), normalize(theirs, version_scan)
     assert set(o) == set(t), "hosts differ"
     for k in t:
         assert o[k] == t[k], k
@@ -121,7 +129,7 @@ def test_same_as_python3_nmap(case):
     cls, method, args, kwargs = case
     theirs = run_theirs(cls, method, args, kwargs)
     ours = run_ours(cls, method, args, kwargs)
-    assert_same(ours, theirs)
+    assert_same(ours, theirs, method == "nmap_version_detection")
 
 
 ASYNC = {"Nmap": "NmapAsync", "NmapScanTechniques": "NmapScanTechniquesAsync", "NmapHostDiscovery": "NmapHostDiscoveryAsync"}
@@ -135,7 +143,7 @@ def test_async_same_as_python3_nmap(case):
     cls, method, args, kwargs = case
     theirs = run_theirs(cls, method, args, kwargs)
     ours = asyncio.run(getattr(getattr(nmaps, ASYNC[cls])(), method)(*args, **kwargs))
-    assert_same(ours, theirs)
+    assert_same(ours, theirs, method == "nmap_version_detection")
 
 
 def test_async_runs_concurrently():

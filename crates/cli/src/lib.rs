@@ -16,6 +16,7 @@ mod iflist;
 mod keys;
 mod plan;
 mod status;
+mod tasks;
 
 pub use nmaps_model::{NMAP_COMPAT_VERSION, NMAPS_VERSION};
 
@@ -164,12 +165,7 @@ fn run_inner(argv: Vec<String>, io: &Io) -> i32 {
         return 0;
     }
     if opts.version {
-        let _ = writeln!(
-            out,
-            "nmaps version {} (Nmap {} compatible command line and output)",
-            nmaps_model::NMAPS_VERSION,
-            nmaps_model::NMAP_COMPAT_VERSION
-        );
+        let _ = write!(out, "{}", version_text());
         return 0;
     }
     if let Some(rules) = &opts.script_help {
@@ -211,17 +207,56 @@ fn run_inner(argv: Vec<String>, io: &Io) -> i32 {
     runtime.block_on(scan(argv, opts, plan, io.clone()))
 }
 
+/// `-V`: Nmap's version block, line for line (programs that drive nmap
+/// read it: python-nmap matches `Nmap version X.Y ( http… )`, python3-nmap
+/// splits the `Compiled with:` lines), naming the Nmap version nmaps is
+/// compatible with, then nmaps's own version.
+fn version_text() -> String {
+    format!(
+        "Nmap version {compat} ( https://nmap.org )\n\
+         nmaps version {ours} (Nmap {compat} compatible command line and output)\n\
+         Platform: {arch}-{os}\n\
+         Compiled with: nmaps-{ours}\n\
+         Compiled without:\n\
+         Available nsock engines: tokio\n",
+        compat = nmaps_model::NMAP_COMPAT_VERSION,
+        ours = nmaps_model::NMAPS_VERSION,
+        arch = std::env::consts::ARCH,
+        os = std::env::consts::OS,
+    )
+}
+
 /// `--iflist`: the usual `Starting …` banner, then the interface and route tables.
 /// Runs the pre- or post-scan scripts, with Nmap's `-v` lines around them.
 async fn nse_phase(
     engine: &nmaps_script::ScriptEngine,
     what: &str,
     lines: Option<&mut Out>,
+    writers: &mut tasks::Locked,
     pre: bool,
 ) -> Vec<nmaps_model::ScriptResult> {
     let clock = status::clock;
     let start = std::time::Instant::now();
     let mut lines = lines;
+    // Reported as Nmap's "NSE" task (<taskbegin>/<taskend> with -v).
+    let nse = |end: bool| {
+        let (name, time) = (tasks::NSE.to_string(), SystemTime::now());
+        if end {
+            nmaps_output::Task::End {
+                name,
+                time,
+                extrainfo: None,
+            }
+        } else {
+            nmaps_output::Task::Begin {
+                name,
+                time,
+                extrainfo: None,
+            }
+        }
+    };
+    // A failed write shows again, and is reported, at the run's end.
+    let _ = writers.task(&nse(false));
     if let Some(out) = lines.as_deref_mut() {
         let _ = write!(out, "NSE: Script {what}.\nInitiating NSE at {}\n", clock());
         let _ = out.flush();
@@ -231,6 +266,7 @@ async fn nse_phase(
     } else {
         engine.postrule().await
     };
+    let _ = writers.task(&nse(true));
     if let Some(out) = lines {
         let _ = writeln!(
             out,
@@ -363,47 +399,71 @@ impl Write for Out {
 }
 
 /// Output that writers flush after every host: the flush reaches the file
-/// or pipe at most every 100 ms (and always when dropped), so a scan of
-/// 65 536 hosts does not cost 65 536 write calls per output. On a terminal
+/// or pipe at most every 100 ms, so a scan of 65 536 hosts does not cost
+/// 65 536 write calls per output. A flush held back is done 100 ms after
+/// the last one (on the run's runtime), and always when dropped: a program
+/// reading the pipe while the scan runs (libnmap, `nmaps.scan_iter`) gets
+/// each host at most 100 ms late, never only at the end. On a terminal
 /// every flush goes through, so what is finished shows at once.
-struct PacedFlush<W: Write> {
-    inner: io::BufWriter<W>,
+struct PacedFlush<W: Write + Send + 'static> {
+    inner: Arc<Mutex<io::BufWriter<W>>>,
     last: Option<Instant>,
     every_time: bool,
+    /// A deferred flush is scheduled.
+    pending: Arc<std::sync::atomic::AtomicBool>,
 }
 
-impl<W: Write> PacedFlush<W> {
+/// The shortest time between two flushes that reach a pipe or file.
+const FLUSH_EVERY: Duration = Duration::from_millis(100);
+
+impl<W: Write + Send + 'static> PacedFlush<W> {
     fn new(inner: W, every_time: bool) -> Self {
         Self {
-            inner: io::BufWriter::with_capacity(64 * 1024, inner),
+            inner: Arc::new(Mutex::new(io::BufWriter::with_capacity(64 * 1024, inner))),
             last: None,
             every_time,
+            pending: Arc::default(),
         }
+    }
+
+    fn buf(&self) -> std::sync::MutexGuard<'_, io::BufWriter<W>> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-impl<W: Write> Write for PacedFlush<W> {
+impl<W: Write + Send + 'static> Write for PacedFlush<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.inner.write(buf)
+        self.buf().write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
+        use std::sync::atomic::Ordering;
         let now = Instant::now();
-        if self.every_time
-            || self
-                .last
-                .is_none_or(|t| now.duration_since(t) >= Duration::from_millis(100))
-        {
+        let wait = self.last.map_or(Duration::ZERO, |t| {
+            FLUSH_EVERY.saturating_sub(now.duration_since(t))
+        });
+        if self.every_time || wait.is_zero() {
             self.last = Some(now);
-            self.inner.flush()
-        } else {
-            Ok(())
+            return self.buf().flush();
         }
+        let Ok(rt) = tokio::runtime::Handle::try_current() else {
+            return self.buf().flush();
+        };
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            let (inner, pending) = (self.inner.clone(), self.pending.clone());
+            rt.spawn(async move {
+                tokio::time::sleep(wait).await;
+                pending.store(false, Ordering::Release);
+                // An error shows again at the next flush or write.
+                let _ = inner.lock().unwrap_or_else(|e| e.into_inner()).flush();
+            });
+        }
+        Ok(())
     }
 }
 
-impl<W: Write> Drop for PacedFlush<W> {
+impl<W: Write + Send + 'static> Drop for PacedFlush<W> {
     fn drop(&mut self) {
-        let _ = self.inner.flush();
+        let _ = self.buf().flush();
     }
 }
 
@@ -512,7 +572,7 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
         };
         writers.push(nmaps_output::writer(format, out, &wopts));
     }
-    let mut writers = Multi(writers);
+    let mut writers = tasks::Locked::new(Multi(writers));
 
     let run = RunInfo {
         args: argv,
@@ -541,7 +601,14 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
                 if n == 1 { "" } else { "s" }
             );
         }
-        let results = nse_phase(engine, "Pre-scanning", nse_lines.as_mut(), true).await;
+        let results = nse_phase(
+            engine,
+            "Pre-scanning",
+            nse_lines.as_mut(),
+            &mut writers,
+            true,
+        )
+        .await;
         print_script_errors(engine, opts.debug, &io);
         if let Err(e) = writers.prescan_scripts(&results) {
             io_error.get_or_insert(e);
@@ -570,7 +637,8 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
         shared.progress.clone(),
         opts.stats_every,
         io.process && !opts.noninteractive && interactive,
-        stdout.clone(),
+        interactive.then(|| stdout.clone()),
+        writers.clone(),
         started,
     );
 
@@ -616,7 +684,14 @@ async fn scan(argv: Vec<String>, opts: Options, plan: plan::Plan, io: Io) -> i32
     if let Some(engine) = &plan.scripts {
         print_script_errors(engine, opts.debug, &io);
         if !summary.interrupted {
-            let results = nse_phase(engine, "Post-scanning", nse_lines.as_mut(), false).await;
+            let results = nse_phase(
+                engine,
+                "Post-scanning",
+                nse_lines.as_mut(),
+                &mut writers,
+                false,
+            )
+            .await;
             print_script_errors(engine, opts.debug, &io);
             if let Err(e) = writers.postscan_scripts(&results) {
                 io_error.get_or_insert(e);
@@ -686,7 +761,7 @@ fn install_signals(cancel: Cancel) {
 
 /// Connects the engine to the writers: adds table service names, prints `-v` events.
 struct CliSink<'a> {
-    writers: &'a mut Multi,
+    writers: &'a mut tasks::Locked,
     services: &'a Services,
     mac_vendors: &'a nmaps_targets::MacVendors,
     events_to: Option<Out>,
@@ -719,6 +794,11 @@ impl Sink for CliSink<'_> {
     }
 
     fn event(&mut self, event: Event) {
+        if let Some(task) = tasks::task_of(&event, SystemTime::now())
+            && let Err(e) = self.writers.task(&task)
+        {
+            self.io_error.get_or_insert(e);
+        }
         let Some(out) = &mut self.events_to else {
             return;
         };

@@ -2,6 +2,7 @@
 //! shown every `--stats-every` or when a key is pressed.
 
 use crate::Out;
+use crate::tasks::stage_count;
 use nmaps_engine::Event;
 use nmaps_engine::progress::Progress;
 use std::io::Write;
@@ -97,6 +98,19 @@ pub fn event_text(event: &Event) -> String {
             elapsed.as_secs_f64(),
             stage_count(*units, *hosts)
         ),
+        Event::DnsBegin { hosts } => {
+            format!(
+                "Initiating {} at {}\n",
+                crate::tasks::dns_task(*hosts),
+                clock()
+            )
+        }
+        Event::DnsEnd { hosts, elapsed } => format!(
+            "Completed {} at {}, {:.2}s elapsed\n",
+            crate::tasks::dns_task(*hosts),
+            clock(),
+            elapsed.as_secs_f64()
+        ),
         Event::OpenPort {
             addr,
             port,
@@ -108,15 +122,6 @@ pub fn event_text(event: &Event) -> String {
             )
         }
     }
-}
-
-/// "3 services on 1 host", as Nmap counts a service scan.
-fn stage_count(units: usize, hosts: usize) -> String {
-    format!(
-        "{units} service{} on {hosts} host{}",
-        plural(units),
-        plural(hosts)
-    )
 }
 
 fn plural(n: usize) -> &'static str {
@@ -156,12 +161,16 @@ pub fn status_text(progress: &Progress, started: Instant) -> String {
     s
 }
 
-/// Print the status every `every`, and whenever a key is pressed on the terminal.
+/// Print the status every `every`, and whenever a key is pressed on the
+/// terminal: as text on `out` when it is the terminal's report (not when
+/// stdout is an output file, `-oX -`), and as a progress report to the
+/// writers (`<taskprogress>`).
 pub fn spawn(
     progress: Arc<Progress>,
     every: Option<Duration>,
     keys: bool,
-    mut out: Out,
+    mut out: Option<Out>,
+    mut writers: crate::tasks::Locked,
     started: Instant,
 ) -> tokio::task::JoinHandle<()> {
     let mut presses = if keys { crate::keys::watch() } else { None };
@@ -180,8 +189,14 @@ pub fn spawn(
                 else => break,
             };
             if print {
-                let _ = out.write_all(status_text(&progress, started).as_bytes());
-                let _ = out.flush();
+                if let Some(out) = &mut out {
+                    let _ = out.write_all(status_text(&progress, started).as_bytes());
+                    let _ = out.flush();
+                }
+                if let Some(task) = crate::tasks::progress_task(&progress, started) {
+                    // A failed write shows again at the run's end.
+                    let _ = nmaps_output::Writer::task(&mut writers, &task);
+                }
             }
         }
     })

@@ -178,6 +178,11 @@ pub enum Event {
         units: usize,
         hosts: usize,
     },
+    /// Reverse DNS of a group's hosts starts (Nmap's "Parallel DNS
+    /// resolution of 2 hosts." task); only when there is a host to resolve.
+    DnsBegin { hosts: usize },
+    /// That resolution ended.
+    DnsEnd { hosts: usize, elapsed: Duration },
     /// An open port was found (`Discovered open port 22/tcp on 10.0.0.1`).
     OpenPort {
         addr: IpAddr,
@@ -615,11 +620,17 @@ async fn run_group<C: Connector>(
         .collect();
     if !wanted.is_empty() {
         let addrs: Vec<IpAddr> = wanted.iter().map(|&i| hosts[i].addr).collect();
+        let begin = tokio::time::Instant::now();
+        sink.event(Event::DnsBegin { hosts: addrs.len() });
         let names = tokio::select! {
             biased;
             _ = connect::cancelled(&mut cancel) => return true,
             n = dns.reverse_many(&addrs, 64) => n,
         };
+        sink.event(Event::DnsEnd {
+            hosts: addrs.len(),
+            elapsed: begin.elapsed(),
+        });
         for (&i, name) in wanted.iter().zip(names) {
             if let Some(name) = name {
                 hosts[i].hostnames.push(Hostname {

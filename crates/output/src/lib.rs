@@ -21,6 +21,7 @@ mod os;
 mod script;
 mod service;
 mod show;
+mod task;
 mod text;
 mod tz;
 mod xml;
@@ -30,6 +31,7 @@ use std::io::{self, Write};
 use std::time::SystemTime;
 
 pub use escape::{screen_escape, xml_escape};
+pub use task::{MAX_ETA, Task};
 pub use text::{format_ctime, join_args};
 
 /// One output format. Called from a single thread, in order.
@@ -55,6 +57,14 @@ pub trait Writer: Send {
     /// an interrupt); nothing is written for an empty slice.
     fn postscan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
         let _ = results;
+        Ok(())
+    }
+    /// Reports a phase of the scan (`<taskbegin>`/`<taskend>` with `-v`,
+    /// `<taskprogress>` when a timing estimate is printed). Only XML writes
+    /// them; may come at any point between [`Writer::begin`] and
+    /// [`Writer::end`].
+    fn task(&mut self, task: &Task) -> io::Result<()> {
+        let _ = task;
         Ok(())
     }
     /// Writes the trailer. Always called, also after an interrupt (then
@@ -125,6 +135,9 @@ impl Writer for Multi {
     }
     fn postscan_scripts(&mut self, results: &[ScriptResult]) -> io::Result<()> {
         self.each(|w| w.postscan_scripts(results))
+    }
+    fn task(&mut self, task: &Task) -> io::Result<()> {
+        self.each(|w| w.task(task))
     }
     fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()> {
         self.each(|w| w.end(run, stats))

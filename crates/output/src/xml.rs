@@ -326,6 +326,18 @@ impl crate::Writer for XmlWriter {
         emit(&mut self.out, &s)
     }
 
+    fn task(&mut self, task: &crate::Task) -> io::Result<()> {
+        let Some(run) = self.run.as_ref() else {
+            return Ok(());
+        };
+        // Phase boundaries need -v; a progress line comes with every
+        // printed timing estimate.
+        if run.verbose == 0 && !matches!(task, crate::Task::Progress { .. }) {
+            return Ok(());
+        }
+        emit(&mut self.out, &crate::task::xml_line(task))
+    }
+
     fn end(&mut self, run: &RunInfo, stats: &RunStats) -> io::Result<()> {
         let mut s = String::new();
         if self.run.is_none() {

@@ -3,6 +3,8 @@
 //! written to standard output and standard error; the pure-Python package
 //! (`python/nmaps`) builds python3-nmap's API on top of it.
 
+mod stream;
+
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use std::io::{self, Write};
@@ -54,6 +56,10 @@ impl Write for Buf {
 impl Buf {
     fn take(&self) -> Vec<u8> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn snapshot(&self) -> Vec<u8> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 }
 
@@ -136,6 +142,7 @@ fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
 #[pymodule]
 fn _nmaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Cancel>()?;
+    m.add_class::<stream::Stream>()?;
     m.add_function(wrap_pyfunction!(run, m)?)?;
     m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

@@ -773,7 +773,12 @@ fn verbose_lines_and_help_and_version() {
     let help = stdout(&ns.nmaps(&["-h"]));
     assert!(help.contains("-sT: TCP connect() scan"));
     let v = stdout(&ns.nmaps(&["-V"]));
-    assert!(v.starts_with("nmaps version "));
+    // Nmap's first line (python-nmap and python3-nmap read it), then ours.
+    assert!(
+        v.starts_with("Nmap version 7.93 ( https://nmap.org )\nnmaps version "),
+        "{v}"
+    );
+    assert!(v.contains("\nCompiled with: "), "{v}");
 }
 
 #[test]

@@ -1,8 +1,9 @@
-"""nmaps from Python: python3-nmap's API (``import nmaps as nmap3``) on the
-nmaps engine, in-process — no nmap binary, no shell, the GIL released while
-a scan runs. See docs/python.md."""
+"""nmaps from Python, in-process — no nmap binary, no shell, the GIL
+released while a scan runs: a typed API of its own (``nmaps.scan``,
+``scan_iter``, ``scan_async_iter``, result objects) and python3-nmap's API
+(``import nmaps as nmap3``). See docs/python.md."""
 
-from . import exceptions, nmapparser
+from . import exceptions, nmapparser, results
 from ._nmaps import Cancel, NMAP_COMPAT_VERSION, __version__
 from ._nmaps import run as _run
 from .exceptions import (
@@ -23,8 +24,53 @@ from .nmap3 import (
     user_is_root,
 )
 from .nmapparser import NmapCommandParser
+from .results import (
+    Address,
+    ExtraPorts,
+    Host,
+    Hostname,
+    OsClass,
+    OsMatch,
+    Port,
+    Progress,
+    ScanResult,
+    Script,
+    Service,
+    Task,
+)
+from .typed import (
+    SCAN_TYPES,
+    TIMING_TEMPLATES,
+    AsyncHostIterator,
+    HostIterator,
+    scan,
+    scan_async,
+    scan_async_iter,
+    scan_iter,
+)
 
 __all__ = [
+    "Address",
+    "AsyncHostIterator",
+    "ExtraPorts",
+    "Host",
+    "HostIterator",
+    "Hostname",
+    "OsClass",
+    "OsMatch",
+    "Port",
+    "Progress",
+    "SCAN_TYPES",
+    "ScanResult",
+    "Script",
+    "Service",
+    "TIMING_TEMPLATES",
+    "Task",
+    "results",
+    "scan",
+    "scan_async",
+    "scan_async_iter",
+    "scan_iter",
     "Cancel",
     "NMAP_COMPAT_VERSION",
     "Nmap",
