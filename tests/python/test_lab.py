@@ -199,36 +199,39 @@ def test_async_timeout_and_cancel():
     assert asyncio.run(main()) < 5
 
 
-def os_summary(res):
-    """Per host: ports, MAC, and the osmatch list's top entry and shape.
-    The guesses below the top come from timing-dependent values (SP, ISR),
-    which vary from run to run for nmap itself (docs/os-detection.md)."""
+def os_view(res):
+    """Per host: ports, MAC, and the osmatch entries within 2 points of the
+    best (names, accuracies, lines, classes, CPEs, in order). Entries
+    further down sit a point or two apart and trade places with the
+    timing-dependent values (SP, ISR), which move between runs of nmap
+    itself: two nmap runs in a row differ there too."""
     out = {}
     for addr, host in res.items():
         if addr in RESERVED:
             continue
         matches = host["osmatch"]
         assert isinstance(matches, list) and matches, (addr, matches)
-        for m in matches:
-            assert set(m) <= {"name", "accuracy", "line", "osclass", "cpe"} and {"name", "accuracy", "line"} <= set(m)
-            assert all(isinstance(v, str) for k, v in m.items() if k != "osclass")
-        out[addr] = {
-            "ports": host["ports"],
-            "macaddress": host["macaddress"],
-            "top": {k: matches[0][k] for k in ("name", "accuracy", "line")},
-            "top_class": matches[0].get("osclass"),
-        }
+        best = int(matches[0]["accuracy"])
+        top = [m for m in matches if int(m["accuracy"]) >= best - 2]
+        out[addr] = {"ports": host["ports"], "macaddress": host["macaddress"], "osmatch": top}
     return out
 
 
 def test_os_detection_same_as_python3_nmap():
-    """nmap_os_detection with Nmap's database (--datadir): the same hosts,
-    ports, MACs and the same best OS match, accuracy and class as
-    python3-nmap driving nmap -O."""
+    """nmap_os_detection with Nmap's database (--datadir) gives the same
+    dict as python3-nmap driving nmap -O: hosts, ports, MACs and the
+    osmatch list near the top (see os_view). Even the best guess can move
+    by a point between two nmap runs, so the pair is run up to three times
+    and must agree once."""
     target, args = "198.18.0.10 198.18.1.10", "-p 22,80,443 --datadir /usr/share/nmap"
-    theirs = nmap3.Nmap().nmap_os_detection(target, args=args)
-    ours = nmaps.Nmap().nmap_os_detection(target, args=args)
-    assert os_summary(ours) == os_summary(theirs)
+    for _ in range(3):
+        theirs = os_view(nmap3.Nmap().nmap_os_detection(target, args=args))
+        ours = os_view(nmaps.Nmap().nmap_os_detection(target, args=args))
+        if ours == theirs:
+            return
+    for addr in theirs:
+        assert ours.get(addr) == theirs[addr], addr
+    assert ours == theirs
 
 
 def test_os_detection_embedded_database():
