@@ -252,16 +252,17 @@ impl RawIo {
             .or_else(|| inner.routes.source_for(target))
     }
 
+    /// Waits for room in the send queue (backpressure from the send
+    /// thread); `Busy` once the send thread is gone.
+    async fn reserve(&self) -> Result<tokio::sync::mpsc::Permit<'_, Out>, SendError> {
+        self.inner.out.reserve().await.map_err(|_| SendError::Busy)
+    }
+
     /// Sends a complete IP packet built by the caller (OS detection's
     /// probes), counted in the packet statistics. Waits for room in the
     /// send queue.
     pub async fn send_packet(&self, target: IpAddr, bytes: Vec<u8>) -> Result<(), SendError> {
-        let permit = self
-            .inner
-            .out
-            .reserve()
-            .await
-            .map_err(|_| SendError::Busy)?;
+        let permit = self.reserve().await?;
         let out = Out::Ip(bytes, target);
         self.inner.count_sent(&out);
         permit.send(out);
@@ -285,12 +286,7 @@ impl RawIo {
     ) -> Result<Option<Answer>, SendError> {
         // Wait for room in the send queue (backpressure from the send
         // thread), then register and queue the probe.
-        let permit = self
-            .inner
-            .out
-            .reserve()
-            .await
-            .map_err(|_| SendError::Busy)?;
+        let permit = self.reserve().await?;
         let (pending, out) = self.prepare(target, probe, class)?;
         self.inner.count_sent(&out);
         permit.send(out);

@@ -340,6 +340,35 @@ impl VersionInfo {
     }
 }
 
+/// Characters of fingerprint text on each `OS:` line (75 columns with the
+/// prefix).
+pub const OS_WRAP_WIDTH: usize = 72;
+
+/// Nmap's wrapped OS fingerprint: line breaks dropped, the text cut every
+/// [`OS_WRAP_WIDTH`] characters, each piece prefixed with `OS:` and ended
+/// by a newline (the last line too). This exact string is the
+/// `<osfingerprint fingerprint=…>` value whenever Nmap wraps. Shared by OS
+/// detection and the output writers.
+pub fn wrap_os_lines(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / OS_WRAP_WIDTH * 4 + 4);
+    let mut width = 0;
+    for c in text.chars().filter(|&c| c != '\n' && c != '\r') {
+        if width == 0 {
+            out.push_str("OS:");
+        }
+        out.push(c);
+        width += c.len_utf8();
+        if width >= OS_WRAP_WIDTH {
+            out.push('\n');
+            width = 0;
+        }
+    }
+    if width > 0 {
+        out.push('\n');
+    }
+    out
+}
+
 /// How Nmap stores a version-detection text (`cstringSanityCheck`): the
 /// bytes up to the first NUL, cut to `max` bytes, every byte outside
 /// printable ASCII (0x20–0x7E) replaced by `.`; `None` when nothing is

@@ -584,9 +584,11 @@ fn intern(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
+    /// A MatchPoints section for test databases (shared with the matcher's
+    /// tests).
     pub(crate) const POINTS: &str = "\
 MatchPoints
 SEQ(SP=25%GCD=75%ISR=25%TI=100%CI=50%II=100%SS=80%TS=100)

@@ -520,33 +520,10 @@ pub fn submission_lines(scan: &ScanLine, fp: &Fingerprint) -> String {
     out
 }
 
-/// Characters of fingerprint text on each `OS:` line (75 columns with the
-/// prefix).
-pub const WRAP_WIDTH: usize = 72;
-
-/// Nmap's wrapped fingerprint: newlines dropped, the text cut every
-/// [`WRAP_WIDTH`] characters, each piece prefixed with `OS:` and ended by a
-/// newline (the last line too). This exact string is the
-/// `<osfingerprint fingerprint=…>` value whenever Nmap wraps.
-pub fn wrap_os_lines(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / WRAP_WIDTH * 4 + 4);
-    let mut width = 0;
-    for c in text.chars().filter(|c| *c != '\n') {
-        if width == 0 {
-            out.push_str("OS:");
-        }
-        out.push(c);
-        width += c.len_utf8();
-        if width >= WRAP_WIDTH {
-            out.push('\n');
-            width = 0;
-        }
-    }
-    if width > 0 {
-        out.push('\n');
-    }
-    out
-}
+// Nmap's wrapped fingerprint (`OS:` lines of 72 characters); it lives in
+// the model crate because the output writers wrap the text of
+// `OsResult::fingerprint` with it too.
+pub use nmaps_model::wrap_os_lines;
 
 #[cfg(test)]
 mod tests {

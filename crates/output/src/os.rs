@@ -24,8 +24,6 @@ const MAX_GUESSES: usize = 10;
 const MAX_CLASS_MEMBERS: usize = 8;
 /// Distinct classes Nmap keeps for the classification.
 const MAX_CLASSES: usize = 36;
-/// Characters of fingerprint text per `OS:` line.
-const WRAP_WIDTH: usize = 72;
 
 /// Whether the writers show the fingerprint, and in which form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,21 +68,7 @@ fn fingerprint_text(os: &OsResult, form: FpBlock) -> String {
     match form {
         FpBlock::Hidden => {}
         FpBlock::Wrapped => {
-            let mut line = 0;
-            for c in flat.chars() {
-                if line == 0 {
-                    s.push_str("OS:");
-                }
-                s.push(c);
-                line += c.len_utf8();
-                if line >= WRAP_WIDTH {
-                    s.push('\n');
-                    line = 0;
-                }
-            }
-            if line > 0 {
-                s.push('\n');
-            }
+            s.push_str(&nmaps_model::wrap_os_lines(&flat));
         }
         FpBlock::PerTest => {
             for c in flat.chars() {
