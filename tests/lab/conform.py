@@ -261,11 +261,13 @@ def os_results(xml_text, who):
         os_el = h.find("os")
         if os_el is None:
             raise ScanError(f"{who}: no <os> for {addr}")
+        # No <osfingerprint> when Nmap has nothing to show: e.g. "Too many
+        # fingerprints match" on a host without an open port. Then the
+        # verdict (no fingerprint, no match) is what is compared.
         fp = os_el.find("osfingerprint")
-        if fp is None:
-            raise ScanError(f"{who}: no <osfingerprint> for {addr}")
+        text = fp.get("fingerprint") if fp is not None else ""
         tests = {}
-        for name, body in re.findall(r"([A-Z0-9]+)\(([^)]*)\)", fp.get("fingerprint").replace("OS:", "").replace("\n", "")):
+        for name, body in re.findall(r"([A-Z0-9]+)\(([^)]*)\)", text.replace("OS:", "").replace("\n", "")):
             if name == "SCAN":
                 continue
             attrs = dict(kv.split("=", 1) for kv in body.split("%") if "=" in kv)
@@ -276,6 +278,7 @@ def os_results(xml_text, who):
         best = max((a for _, a in matches), default=None)
         dist = h.find("distance")
         out[addr] = {
+            "fingerprint_shown": fp is not None,
             "tests": tests,
             "best": best,
             "top": {n for n, a in matches if a == best},
@@ -293,7 +296,7 @@ def os_diffs(ours, theirs):
         if a is None or b is None:
             diffs.append(f"{addr}: only in {'nmaps' if a is None else 'nmap'}")
             continue
-        for k in ("best", "distance", "portused", "udp_used"):
+        for k in ("fingerprint_shown", "best", "distance", "portused", "udp_used"):
             if a[k] != b[k]:
                 diffs.append(f"{addr} {k}: nmap {a[k]} nmaps {b[k]}")
         if a["best"] is not None and not (a["top"] & b["top"]):

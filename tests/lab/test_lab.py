@@ -649,7 +649,7 @@ def test_default_scripts_like_nmap(lab):
 
 # ------------------------------------------------------------ OS detection
 
-OS_HOSTS = ["web", "db", "mail", "ns", "fw", "far"]
+OS_HOSTS = ["web", "db", "mail", "ns", "fw", "noping", "lossy", "slow", "any", "hostile", "far"]
 # 81 is closed everywhere but on fw, where 83 answers with a reset.
 OS_FLAGS = ["-O", "-n", "-p", "22,80,81,83"]
 def test_conform_os_detection(lab):
