@@ -535,6 +535,7 @@ fn raw_config(opts: &Options) -> RawConfig {
         source: opts.source,
         source_port: opts.source_port,
         interface: opts.interface.clone(),
+        send_ip: opts.send_ip,
     }
 }
 

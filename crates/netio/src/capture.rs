@@ -140,6 +140,13 @@ impl LinkSender {
     pub fn send(&self, payload: &[u8], protocol: u16, dst_mac: [u8; 6]) -> io::Result<usize> {
         sys::send_to(&self.fd, payload, self.ifindex, protocol, dst_mac)
     }
+
+    /// Sends as many of `frames` (payload, destination MAC) as the kernel
+    /// takes in one `sendmmsg`, all with link-layer protocol `protocol`;
+    /// returns how many went. An error means the first one failed.
+    pub fn send_batch(&self, frames: &[(&[u8], [u8; 6])], protocol: u16) -> io::Result<usize> {
+        sys::send_batch(&self.fd, frames, self.ifindex, protocol)
+    }
 }
 
 #[allow(unsafe_code)]
@@ -284,13 +291,7 @@ mod sys {
         }))
     }
 
-    pub(super) fn send_to(
-        fd: &OwnedFd,
-        payload: &[u8],
-        ifindex: i32,
-        protocol: u16,
-        dst: [u8; 6],
-    ) -> io::Result<usize> {
+    fn link_addr(ifindex: i32, protocol: u16, dst: [u8; 6]) -> libc::sockaddr_ll {
         // SAFETY: all-zero is a valid sockaddr_ll; fields set below.
         let mut addr: libc::sockaddr_ll = unsafe { mem::zeroed() };
         addr.sll_family = libc::AF_PACKET as u16;
@@ -298,6 +299,70 @@ mod sys {
         addr.sll_ifindex = ifindex;
         addr.sll_halen = 6;
         addr.sll_addr[..6].copy_from_slice(&dst);
+        addr
+    }
+
+    pub(super) fn send_batch(
+        fd: &OwnedFd,
+        frames: &[(&[u8], [u8; 6])],
+        ifindex: i32,
+        protocol: u16,
+    ) -> io::Result<usize> {
+        // The kernel takes at most UIO_MAXIOV messages per call.
+        let frames = &frames[..frames.len().min(1024)];
+        if frames.is_empty() {
+            return Ok(0);
+        }
+        let mut addrs: Vec<libc::sockaddr_ll> = frames
+            .iter()
+            .map(|(_, dst)| link_addr(ifindex, protocol, *dst))
+            .collect();
+        let mut iovs: Vec<libc::iovec> = frames
+            .iter()
+            .map(|(p, _)| libc::iovec {
+                iov_base: p.as_ptr().cast_mut().cast(),
+                iov_len: p.len(),
+            })
+            .collect();
+        let mut msgs: Vec<libc::mmsghdr> = iovs
+            .iter_mut()
+            .zip(addrs.iter_mut())
+            .map(|(iov, addr)| {
+                // SAFETY: all-zero is a valid mmsghdr; fields set below.
+                let mut m: libc::mmsghdr = unsafe { mem::zeroed() };
+                m.msg_hdr.msg_name = (addr as *mut libc::sockaddr_ll).cast();
+                m.msg_hdr.msg_namelen = mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+                m.msg_hdr.msg_iov = iov;
+                m.msg_hdr.msg_iovlen = 1;
+                m
+            })
+            .collect();
+        // SAFETY: every message points at an address and an iovec that
+        // live in `addrs`/`iovs` until the call returns, and each iovec at
+        // a payload borrowed for that long; the kernel only reads them.
+        let n = unsafe {
+            libc::sendmmsg(
+                fd.as_raw_fd(),
+                msgs.as_mut_ptr(),
+                msgs.len() as libc::c_uint,
+                0,
+            )
+        };
+        if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        }
+    }
+
+    pub(super) fn send_to(
+        fd: &OwnedFd,
+        payload: &[u8],
+        ifindex: i32,
+        protocol: u16,
+        dst: [u8; 6],
+    ) -> io::Result<usize> {
+        let addr = link_addr(ifindex, protocol, dst);
         // SAFETY: buffer and address valid for the lengths given.
         let n = unsafe {
             libc::sendto(

@@ -125,6 +125,35 @@ pub fn routes() -> io::Result<Vec<Route>> {
     Ok(out)
 }
 
+/// The kernel's resolved IPv4 neighbours (`/proc/net/arp`) of the calling
+/// thread's network namespace: address, MAC and interface name.
+pub fn arp_table() -> io::Result<Vec<(Ipv4Addr, [u8; 6], String)>> {
+    Ok(parse_arp_table(&read_proc_net("arp")?))
+}
+
+/// `ATF_COM`: the entry is complete (the MAC is known).
+const ATF_COM: u32 = 0x2;
+
+/// Parses `/proc/net/arp`: `IP address  HW type  Flags  HW address  Mask
+/// Device`. Incomplete entries and malformed lines are skipped.
+pub fn parse_arp_table(text: &str) -> Vec<(Ipv4Addr, [u8; 6], String)> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 6 {
+                return None;
+            }
+            let flags = u32::from_str_radix(f[2].trim_start_matches("0x"), 16).ok()?;
+            if flags & ATF_COM == 0 {
+                return None;
+            }
+            let mac = parse_mac(f[3]).filter(|m| *m != [0; 6])?;
+            Some((f[0].parse().ok()?, mac, f[5].to_owned()))
+        })
+        .collect()
+}
+
 fn read_proc_net(file: &str) -> io::Result<String> {
     fs::read_to_string(format!("/proc/thread-self/net/{file}"))
         .or_else(|_| fs::read_to_string(format!("/proc/net/{file}")))
@@ -387,6 +416,32 @@ mod sys {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn arp_table_keeps_complete_entries() {
+        let text = "IP address       HW type     Flags       HW address            Mask     Device\n\
+                    198.18.0.30      0x1         0x2         02:00:c6:12:00:1e     *        eth0\n\
+                    198.18.0.99      0x1         0x0         00:00:00:00:00:00     *        eth0\n\
+                    198.18.0.10      0x1         0x6         02:00:c6:12:00:0a     *        eth1\n\
+                    garbage\n\
+                    198.18.0.11      0x1         0x2         02:00:c6:12:00        *        eth0\n";
+        let t = super::parse_arp_table(text);
+        assert_eq!(
+            t,
+            vec![
+                (
+                    "198.18.0.30".parse().unwrap(),
+                    [2, 0, 0xc6, 0x12, 0, 0x1e],
+                    "eth0".to_owned()
+                ),
+                (
+                    "198.18.0.10".parse().unwrap(),
+                    [2, 0, 0xc6, 0x12, 0, 0x0a],
+                    "eth1".to_owned()
+                ),
+            ]
+        );
+    }
+
     use super::*;
 
     #[cfg(target_endian = "little")]
