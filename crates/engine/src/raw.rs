@@ -1192,6 +1192,98 @@ mod tests {
         (inner, rx)
     }
 
+    /// IPv4 probes leave as Ethernet frames to the next hop's MAC (the
+    /// target's own on the link, the gateway's behind it) once it is known,
+    /// and through the raw IP socket otherwise or with --send-ip.
+    #[test]
+    fn ipv4_probes_leave_as_frames_to_the_next_hop() {
+        use nmaps_netio::iface::{Interface, Route};
+        let v4 = |s: &str| -> Ipv4Addr { s.parse().unwrap() };
+        let route = |dst: &str, len, gw: Option<&str>| Route {
+            dst: IpAddr::V4(v4(dst)),
+            prefix_len: len,
+            gateway: gw.map(|g| IpAddr::V4(v4(g))),
+            iface: "eth0".into(),
+            metric: 0,
+        };
+        let routes = Routes {
+            routes: vec![
+                route("192.0.2.0", 24, None),
+                route("198.51.100.0", 24, Some("192.0.2.254")),
+            ],
+            ifaces: vec![Interface {
+                name: "eth0".into(),
+                index: 5,
+                mac: Some([2, 0, 0, 0, 0, 1]),
+                mtu: Some(1500),
+                up: true,
+                loopback: false,
+                addrs: Vec::new(),
+            }],
+            cache: Mutex::new(HashMap::new()),
+        };
+        let gw_mac = [2, 0, 0, 0, 0, 0xfe];
+        let target_mac = [2, 0, 0, 0, 0, 7];
+        let make = |send_ip| {
+            let (tx, _rx) = tokio::sync::mpsc::channel(1);
+            let config = RawConfig {
+                send_ip,
+                ..RawConfig::default()
+            };
+            let inner = Inner::new(
+                std::collections::hash_map::RandomState::new(),
+                tx,
+                config,
+                40_000,
+                Routes {
+                    routes: routes.routes.clone(),
+                    ifaces: routes.ifaces.clone(),
+                    cache: Mutex::new(HashMap::new()),
+                },
+            );
+            // The neighbour table as read just now: no /proc read in a test.
+            *inner.neighbors.lock().unwrap() = Neighbors {
+                macs: HashMap::from([(v4("192.0.2.254"), gw_mac)]),
+                read_at: Some(std::time::Instant::now()),
+            };
+            inner.macs.lock().unwrap().insert(TARGET, target_mac);
+            inner
+        };
+        let frame = |out: Out| match out {
+            Out::Link {
+                ifindex,
+                protocol,
+                dst,
+                ..
+            } => Some((ifindex, protocol, dst)),
+            Out::Ip(..) => None,
+        };
+        let inner = make(false);
+        let routed = IpAddr::V4(v4("198.51.100.9"));
+        assert_eq!(
+            frame(inner.out_for(vec![0x45], routed)),
+            Some((5, ethertype::IPV4, gw_mac))
+        );
+        assert_eq!(
+            frame(inner.out_for(vec![0x45], TARGET)),
+            Some((5, ethertype::IPV4, target_mac))
+        );
+        // An on-link host whose MAC is not known yet: the kernel resolves it.
+        assert_eq!(frame(inner.out_for(vec![0x45], OTHER)), None);
+        // No route, IPv6: the raw IP socket.
+        assert_eq!(
+            frame(inner.out_for(vec![0x45], IpAddr::V4(v4("203.0.113.1")))),
+            None
+        );
+        assert_eq!(
+            frame(inner.out_for(vec![0x60], "fd00::1".parse().unwrap())),
+            None
+        );
+        let inner = make(true);
+        assert_eq!(frame(inner.out_for(vec![0x45], routed)), None);
+        assert_eq!(frame(inner.out_for(vec![0x45], TARGET)), None);
+    }
+
     fn meta(len: usize) -> Meta {
         Meta {
             len,
