@@ -38,8 +38,17 @@ use tokio::time::Instant;
 const MAX_SENDS: u8 = 4;
 /// Tries when the fingerprint is unfit for submission (`STANDARD_OS2_TRIES`).
 const STANDARD_TRIES: u32 = 2;
-/// Nmap's platform string in the SCAN line.
-const PLATFORM: &str = "x86_64-pc-linux-gnu";
+/// The SCAN line's `P=`: the GNU triplet of the machine, as Nmap prints the
+/// one it was configured for (`x86_64-pc-linux-gnu`, `aarch64-unknown-linux-gnu`).
+fn platform() -> String {
+    let arch = std::env::consts::ARCH;
+    let vendor = if matches!(arch, "x86_64" | "x86") {
+        "pc"
+    } else {
+        "unknown"
+    };
+    format!("{arch}-{vendor}-{}-gnu", std::env::consts::OS)
+}
 
 /// How the stage runs (from the command line).
 #[derive(Clone)]
@@ -659,7 +668,7 @@ fn scan_line(host: &Host, ports: &Ports, state: &HostState, good: bool) -> ScanL
         good,
         mac_prefix: host.mac.as_ref().map(|m| [m.addr[0], m.addr[1], m.addr[2]]),
         time: secs as u32,
-        platform: PLATFORM.into(),
+        platform: platform(),
     }
 }
 
