@@ -7,6 +7,11 @@
 //!
 //! With `sweep` the packets go to ports 80 and 443 of DST, DST+1, … in
 //! turn: the probes of `-p80,443` over a range of hosts (benchmark (b)).
+//!
+//! With `SENDMMSG_LINK=IFACE,MAC` in the environment the same packets leave
+//! as Ethernet frames to MAC through `AF_PACKET` on IFACE, the way nmaps
+//! sends IPv4 probes to an Ethernet next hop, instead of through the raw IP
+//! socket.
 
 // A command-line tool: printing is its job.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
@@ -70,6 +75,32 @@ fn main() {
             }
         })
         .collect();
+    if let Ok(link) = std::env::var("SENDMMSG_LINK") {
+        let (iface, mac) = link.split_once(',').expect("SENDMMSG_LINK=IFACE,MAC");
+        let mac = nmaps_netio::iface::parse_mac(mac).expect("MAC");
+        let index = nmaps_netio::iface::interfaces()
+            .expect("interfaces")
+            .into_iter()
+            .find(|i| i.name == iface)
+            .expect("no such interface")
+            .index;
+        let sender = nmaps_netio::capture::LinkSender::new(index as i32).expect("AF_PACKET socket");
+        let start = Instant::now();
+        for chunk in packets.chunks(256) {
+            let batch: Vec<(&[u8], [u8; 6])> =
+                chunk.iter().map(|(p, _)| (p.as_slice(), mac)).collect();
+            let mut at = 0;
+            while at < batch.len() {
+                match sender.send_batch(&batch[at..], nmaps_netio::capture::ethertype::IPV4) {
+                    Ok(n) if n > 0 => at += n,
+                    _ => at += 1,
+                }
+            }
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!("{count} {secs:.4} {:.0}", count as f64 / secs);
+        return;
+    }
     let sender = RawIpSender::new().expect("raw socket (needs root)");
     let _ = sender.socket().set_send_buffer_size(4 << 20);
     let start = Instant::now();
