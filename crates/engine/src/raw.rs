@@ -1100,17 +1100,24 @@ impl Routes {
                 .is_some_and(|i| self.routes[i].gateway.is_none())
     }
 
+    /// The route and Ethernet interface `dst` leaves through (not our own
+    /// addresses, not loopback, only links with a MAC).
+    fn ethernet_route(
+        &self,
+        dst: IpAddr,
+    ) -> Option<(&nmaps_netio::iface::Route, &nmaps_netio::iface::Interface)> {
+        if self.is_local(dst) {
+            return None;
+        }
+        let r = &self.routes[self.best(dst)?];
+        let iface = self.ifaces.iter().find(|i| i.name == r.iface)?;
+        (!iface.loopback && iface.mac.is_some()).then_some((r, iface))
+    }
+
     /// For an IPv4 `dst` reached over an Ethernet interface: that
     /// interface's index and the next hop (the gateway, or `dst` itself).
     fn ethernet_hop(&self, dst: Ipv4Addr) -> Option<(i32, Ipv4Addr)> {
-        if self.is_local(IpAddr::V4(dst)) {
-            return None;
-        }
-        let r = &self.routes[self.best(IpAddr::V4(dst))?];
-        let iface = self.ifaces.iter().find(|i| i.name == r.iface)?;
-        if iface.loopback || iface.mac.is_none() {
-            return None;
-        }
+        let (r, iface) = self.ethernet_route(IpAddr::V4(dst))?;
         let hop = match r.gateway {
             None => dst,
             Some(IpAddr::V4(g)) => g,
@@ -1120,15 +1127,8 @@ impl Routes {
     }
 
     fn link_for(&self, dst: IpAddr, source: Option<IpAddr>) -> Option<Link> {
-        if self.is_local(dst) {
-            return None;
-        }
-        let r = &self.routes[self.best(dst)?];
+        let (r, iface) = self.ethernet_route(dst)?;
         if r.gateway.is_some() {
-            return None;
-        }
-        let iface = self.ifaces.iter().find(|i| i.name == r.iface)?;
-        if iface.loopback {
             return None;
         }
         Some(Link {

@@ -20,32 +20,27 @@ class NmapCommandParser:
     def filter_top_ports(self, xmlroot):
         """Hosts keyed by their first address, plus ``runtime``, ``stats``
         and ``task_results``; used by almost every scan method."""
-        result = {}
-        for host in xmlroot.findall("host"):
-            addr = self._host_key(host)
-            result[addr] = {
-                "osmatch": self.parse_os(host),
-                "ports": self.parse_ports(host),
-                "hostname": self.parse_hostnames(host),
-                "macaddress": self.parse_mac_address(host),
-                "state": self.get_hostname_state(host),
-            }
-        self._add_run_keys(result, xmlroot)
+        result = self._hosts(xmlroot, with_state=True)
         self.port_result_dict = result
         return result
 
     def os_identifier_parser(self, xmlroot):
         """The result of ``nmap_os_detection``: as ``filter_top_ports``
         without the hosts' ``state``."""
+        return self._hosts(xmlroot, with_state=False)
+
+    def _hosts(self, xmlroot, with_state):
         result = {}
         for host in xmlroot.findall("host"):
-            addr = self._host_key(host)
-            result[addr] = {
+            entry = {
                 "osmatch": self.parse_os(host),
                 "ports": self.parse_ports(host),
                 "hostname": self.parse_hostnames(host),
                 "macaddress": self.parse_mac_address(host),
             }
+            if with_state:
+                entry["state"] = self.get_hostname_state(host)
+            result[self._host_key(host)] = entry
         self._add_run_keys(result, xmlroot)
         return result
 
